@@ -1,0 +1,19 @@
+"""Settings read from the environment (prefix BIZEXT_); read only at the edges (CLI, app factory)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BIZEXT_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./bizext.db",
+        description="SQLAlchemy URL: sqlite:///path.db (embedded) or postgresql+psycopg://user@host/db",
+    )
+    admin_token: str | None = Field(
+        default=None,
+        description="When set, a bearer token accepted as an admin (bootstrap and automation).",
+    )
+    db_pool_size: int = Field(default=10, ge=1)
+    page_limit_max: int = Field(default=200, ge=1)

@@ -1,0 +1,222 @@
+"""Tables. Plural snake_case names, `_at` instants in UTC, `_on` dates, a naming convention for
+constraints so migrations are deterministic on both databases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bizext.db.types import JSONDoc, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(50))
+    region: Mapped[str] = mapped_column(String(100), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffRole(Base):
+    """One row per role a staff member holds: lets the least-loaded query find role holders by index."""
+
+    __tablename__ = "staff_roles"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(50), primary_key=True)
+
+    __table_args__ = (Index("ix_staff_roles_role_staff_id", "role", "staff_id"),)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(300))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(320))
+    external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """Opaque bearer tokens, stored only as SHA-256 hashes; exactly one principal per token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal_kind: Mapped[str] = mapped_column(String(20))  # staff | customer | client
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    client_name: Mapped[str | None] = mapped_column(String(200))
+    client_roles: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "(principal_kind = 'staff' AND staff_id IS NOT NULL AND customer_id IS NULL AND client_name IS NULL)"
+            " OR (principal_kind = 'customer' AND customer_id IS NOT NULL AND staff_id IS NULL"
+            " AND client_name IS NULL)"
+            " OR (principal_kind = 'client' AND client_name IS NOT NULL AND staff_id IS NULL"
+            " AND customer_id IS NULL)",
+            name="one_principal",
+        ),
+    )
+
+
+class Counter(Base):
+    """Named counters (project numbers per year), incremented by a guarded update."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    workflow_key: Mapped[str] = mapped_column(String(50))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    site_address: Mapped[str] = mapped_column(String(500))
+    voltage_kv: Mapped[float] = mapped_column(Float)
+    capacity_kva: Mapped[float] = mapped_column(Float)
+    supply: Mapped[str] = mapped_column(String(10))
+    important: Mapped[bool] = mapped_column(Boolean)
+    region: Mapped[str] = mapped_column(String(100))
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    customer_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    project_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    # The current stage's owner, kept on the project so work lists are one index scan.
+    owner_kind: Mapped[str | None] = mapped_column(String(20))  # staff | customer | unassigned; NULL when terminal
+    owner_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    last_transition_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("customer_id", "external_ref"),
+        CheckConstraint("supply IN ('single', 'dual')", name="supply"),
+        Index("ix_projects_created_at_id", "created_at", "id"),
+        Index("ix_projects_owner_staff_id_created_at", "owner_staff_id", "created_at"),
+        Index("ix_projects_customer_id_created_at", "customer_id", "created_at"),
+        Index("ix_projects_state_created_at", "state", "created_at"),
+        Index("ix_projects_region_created_at", "region", "created_at"),
+    )
+
+
+class StageOccurrence(Base):
+    """One visit to a state. Rework loops revisit a state: each visit is its own row (and, later, its own
+    clock run)."""
+
+    __tablename__ = "stage_occurrences"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(50))
+    visit: Mapped[int] = mapped_column(Integer)  # 1 for the first visit of this state, 2 for the next...
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_kind: Mapped[str | None] = mapped_column(String(20))
+    owner_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    entered_by_transition_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (
+        Index("ix_stage_occurrences_project_id_entered_at", "project_id", "entered_at"),
+        # At most one open occurrence per project: the database, not the code, is the final guard.
+        Index("uq_stage_occurrences_open_per_project", "project_id", unique=True,
+              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+        # Open stages per owner: the least-loaded assignment query counts these.
+        Index("ix_stage_occurrences_open_owner", "owner_staff_id",
+              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+    )
+
+
+class TransitionRecord(Base):
+    """Append-only history of fired transitions; `seq` numbers them per project."""
+
+    __tablename__ = "transitions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    from_state: Mapped[str] = mapped_column(String(50))
+    to_state: Mapped[str] = mapped_column(String(50))
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[str] = mapped_column(String(30))  # owner | on_behalf_of_customer | admin
+    on_behalf_of: Mapped[str | None] = mapped_column(String(64))
+    admin_reason: Mapped[str | None] = mapped_column(Text)
+    input: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    comment: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("project_id", "seq"),)
+
+
+class Assignment(Base):
+    """Every owner given to a stage: on entry, or by reassignment."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    stage_occurrence_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stage_occurrences.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(50))
+    owner_kind: Mapped[str] = mapped_column(String(20))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    basis: Mapped[str] = mapped_column(String(20))  # explicit|named|least_loaded|customer|unassigned|reassigned
+    reason: Mapped[str | None] = mapped_column(Text)
+    assigned_by: Mapped[str | None] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,211 @@
+"""Repositories: the queries the use cases need, named for what they answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bizext.db.models import (
+    ApiToken,
+    Assignment,
+    Counter,
+    Customer,
+    Project,
+    Staff,
+    StaffRole,
+    StageOccurrence,
+    TransitionRecord,
+)
+
+
+class Conflict(Exception):
+    """A uniqueness or version guard refused a write; the caller decides what it means."""
+
+
+def _keyset(query: Any, model: Any, after: tuple[datetime, uuid.UUID] | None, descending: bool) -> Any:
+    """Keyset pagination on (created_at, id): stable when rows are inserted between pages."""
+    if after is not None:
+        at, last_id = after
+        if descending:
+            query = query.where(or_(model.created_at < at, and_(model.created_at == at, model.id < last_id)))
+        else:
+            query = query.where(or_(model.created_at > at, and_(model.created_at == at, model.id > last_id)))
+    order = (model.created_at.desc(), model.id.desc()) if descending else (model.created_at, model.id)
+    return query.order_by(*order)
+
+
+class _Repository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, row: Any) -> Any:
+        self.session.add(row)
+        return row
+
+    def flush(self) -> None:
+        """Flush pending rows; a unique-constraint violation becomes `Conflict`."""
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
+
+
+class StaffRepository(_Repository):
+    def get(self, staff_id: uuid.UUID) -> Staff | None:
+        return self.session.get(Staff, staff_id)
+
+    def roles_of(self, staff_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        result: dict[uuid.UUID, list[str]] = {i: [] for i in staff_ids}
+        if staff_ids:
+            rows = self.session.execute(
+                select(StaffRole.staff_id, StaffRole.role).where(StaffRole.staff_id.in_(staff_ids))
+                .order_by(StaffRole.role))
+            for staff_id, role in rows:
+                result[staff_id].append(role)
+        return result
+
+    def set_roles(self, staff_id: uuid.UUID, roles: Sequence[str]) -> None:
+        self.session.query(StaffRole).filter(StaffRole.staff_id == staff_id).delete()
+        for role in sorted(set(roles)):
+            self.session.add(StaffRole(staff_id=staff_id, role=role))
+
+    def holds_role(self, staff_id: uuid.UUID, role: str) -> bool:
+        return self.session.get(StaffRole, (staff_id, role)) is not None
+
+    def list(self, *, role: str | None, region: str | None, active: bool | None,
+             after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Staff]:
+        q = select(Staff)
+        if role:
+            q = q.where(Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role == role)))
+        if region:
+            q = q.where(Staff.region == region)
+        if active is not None:
+            q = q.where(Staff.active == active)
+        return list(self.session.scalars(_keyset(q, Staff, after, descending=False).limit(limit)))
+
+    def least_loaded(self, role: str, region: str) -> list[tuple[uuid.UUID, int]]:
+        """Active holders of `role` in `region` with their number of open stages, fewest first."""
+        open_stages = (
+            select(func.count()).select_from(StageOccurrence)
+            .where(StageOccurrence.owner_staff_id == Staff.id, StageOccurrence.left_at.is_(None))
+            .scalar_subquery()
+        )
+        q = (
+            select(Staff.id, open_stages.label("open_stages"))
+            .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
+            .where(Staff.region == region, Staff.active.is_(True))
+            .order_by(open_stages, Staff.id)
+            .limit(5)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(q)]
+
+    def guarded_update(self, staff_id: uuid.UUID, version: int, values: dict[str, Any]) -> bool:
+        result = self.session.execute(
+            update(Staff).where(Staff.id == staff_id, Staff.version == version)
+            .values(version=version + 1, **values).execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+
+class CustomerRepository(_Repository):
+    def get(self, customer_id: uuid.UUID) -> Customer | None:
+        return self.session.get(Customer, customer_id)
+
+    def by_external_ref(self, ref: str) -> Customer | None:
+        return self.session.scalar(select(Customer).where(Customer.external_ref == ref))
+
+    def list(self, *, after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Customer]:
+        return list(self.session.scalars(_keyset(select(Customer), Customer, after, False).limit(limit)))
+
+
+class TokenRepository(_Repository):
+    def by_hash(self, token_hash: str) -> ApiToken | None:
+        return self.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+    def get(self, token_id: uuid.UUID) -> ApiToken | None:
+        return self.session.get(ApiToken, token_id)
+
+
+class CounterRepository(_Repository):
+    def next(self, name: str) -> int:
+        """Increment and return a named counter. The row lock serialises concurrent creators briefly."""
+        self.session.execute(
+            insert(Counter).values(name=name, value=0).prefix_with("OR IGNORE", dialect="sqlite")
+            if self.session.get_bind().dialect.name == "sqlite"
+            else _pg_insert_ignore(name))
+        return self.session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
+            .returning(Counter.value)).scalar_one()
+
+
+def _pg_insert_ignore(name: str) -> Any:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"])
+
+
+class ProjectRepository(_Repository):
+    def get(self, project_id: uuid.UUID) -> Project | None:
+        return self.session.get(Project, project_id)
+
+    def by_external_ref(self, customer_id: uuid.UUID, ref: str) -> Project | None:
+        return self.session.scalar(
+            select(Project).where(Project.customer_id == customer_id, Project.external_ref == ref))
+
+    def list(self, *, filters: dict[str, Any], after: tuple[datetime, uuid.UUID] | None,
+             limit: int) -> list[Project]:
+        q = select(Project)
+        for column, value in filters.items():
+            if value is not None:
+                q = q.where(getattr(Project, column) == value)
+        return list(self.session.scalars(_keyset(q, Project, after, descending=True).limit(limit)))
+
+    def guarded_update(self, project_id: uuid.UUID, version: int, values: dict[str, Any]) -> bool:
+        """Move the project on only if nobody else did since we read it (exactly one concurrent winner)."""
+        result = self.session.execute(
+            update(Project).where(Project.id == project_id, Project.version == version)
+            .values(version=version + 1, **values).execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def refresh(self, project: Project) -> None:
+        self.session.refresh(project)
+
+    # -- stages -----------------------------------------------------------------------------------
+    def open_stage(self, project_id: uuid.UUID) -> StageOccurrence | None:
+        return self.session.scalar(select(StageOccurrence).where(
+            StageOccurrence.project_id == project_id, StageOccurrence.left_at.is_(None)))
+
+    def visits(self, project_id: uuid.UUID, state: str) -> int:
+        return self.session.scalar(select(func.count()).select_from(StageOccurrence).where(
+            StageOccurrence.project_id == project_id, StageOccurrence.state == state)) or 0
+
+    def close_stage(self, stage_id: uuid.UUID, left_at: datetime) -> None:
+        self.session.execute(update(StageOccurrence).where(StageOccurrence.id == stage_id)
+                             .values(left_at=left_at).execution_options(synchronize_session=False))
+
+    def stages(self, project_id: uuid.UUID) -> list[StageOccurrence]:
+        return list(self.session.scalars(select(StageOccurrence).where(StageOccurrence.project_id == project_id)
+                                         .order_by(StageOccurrence.entered_at, StageOccurrence.visit)))
+
+    def set_stage_owner(self, stage_id: uuid.UUID, owner_kind: str, staff_id: uuid.UUID | None) -> None:
+        self.session.execute(update(StageOccurrence).where(StageOccurrence.id == stage_id)
+                             .values(owner_kind=owner_kind, owner_staff_id=staff_id)
+                             .execution_options(synchronize_session=False))
+
+    # -- history ----------------------------------------------------------------------------------
+    def transitions(self, project_id: uuid.UUID) -> list[TransitionRecord]:
+        return list(self.session.scalars(select(TransitionRecord).where(TransitionRecord.project_id == project_id)
+                                         .order_by(TransitionRecord.seq)))
+
+    def transition_count(self, project_id: uuid.UUID) -> int:
+        return self.session.scalar(select(func.count()).select_from(TransitionRecord)
+                                   .where(TransitionRecord.project_id == project_id)) or 0
+
+    def assignments(self, project_id: uuid.UUID) -> list[Assignment]:
+        return list(self.session.scalars(select(Assignment).where(Assignment.project_id == project_id)
+                                         .order_by(Assignment.assigned_at)))

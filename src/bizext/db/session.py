@@ -1,0 +1,100 @@
+"""Engines and the unit of work: the only thing that commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bizext.db.repositories import (
+    CounterRepository,
+    CustomerRepository,
+    ProjectRepository,
+    StaffRepository,
+    TokenRepository,
+)
+
+_WRITE = "bizext_write"
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that writers can BEGIN IMMEDIATE (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A SQLite reader that later writes cannot wait for another writer (it fails at once with
+        # "database is locked"); writers take the write lock up front and queue behind each other instead.
+        immediate = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class UnitOfWork:
+    """One database transaction. Use cases call `commit()` explicitly; leaving without it rolls back."""
+
+    def __init__(self, factory: sessionmaker[Session], *, write: bool = False):
+        self._factory, self._write = factory, write
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        if self._write:
+            self.session.connection(execution_options={_WRITE: True})
+        self.projects = ProjectRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.customers = CustomerRepository(self.session)
+        self.tokens = TokenRepository(self.session)
+        self.counters = CounterRepository(self.session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class Database:
+    """An engine and its session factory; one per process (app, CLI, worker)."""
+
+    def __init__(self, url: str, pool_size: int = 10):
+        self.url = url
+        self.engine = make_engine(url, pool_size)
+        self.factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self, *, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.factory, write=write)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
