@@ -51,6 +51,9 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # Optimistic concurrency: every UPDATE says `WHERE version = :read_version` (If-Match, lost updates).
+    __mapper_args__ = {"version_id_col": version}
+
 
 class StaffRole(Base):
     """One row per role a staff member holds: lets the least-loaded query find role holders by index."""
@@ -151,6 +154,9 @@ class Project(Base):
         Index("ix_projects_state_created_at", "state", "created_at"),
         Index("ix_projects_region_created_at", "region", "created_at"),
     )
+    # The guarded update: every UPDATE says `WHERE id = :id AND version = :read_version`, so of two
+    # concurrent writers exactly one wins and the other fails without writing anything.
+    __mapper_args__ = {"version_id_col": version}
 
 
 class StageOccurrence(Base):

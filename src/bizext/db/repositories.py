@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from bizext.db.models import (
     ApiToken,
@@ -25,7 +26,11 @@ from bizext.db.models import (
 
 
 class Conflict(Exception):
-    """A uniqueness or version guard refused a write; the caller decides what it means."""
+    """A uniqueness constraint refused a write; the caller decides what it means."""
+
+
+class StaleVersion(Exception):
+    """Another transaction changed the row since it was read (the version guard matched no row)."""
 
 
 def _keyset(query: Any, model: Any, after: tuple[datetime, uuid.UUID] | None, descending: bool) -> Any:
@@ -49,11 +54,14 @@ class _Repository:
         return row
 
     def flush(self) -> None:
-        """Flush pending rows; a unique-constraint violation becomes `Conflict`."""
+        """Flush pending changes; a unique-constraint violation becomes `Conflict`, a lost version
+        guard `StaleVersion`."""
         try:
             self.session.flush()
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
+        except StaleDataError as exc:
+            raise StaleVersion(str(exc)) from exc
 
 
 class StaffRepository(_Repository):
@@ -105,11 +113,25 @@ class StaffRepository(_Repository):
         )
         return [(row[0], row[1]) for row in self.session.execute(q)]
 
-    def guarded_update(self, staff_id: uuid.UUID, version: int, values: dict[str, Any]) -> bool:
-        result = self.session.execute(
-            update(Staff).where(Staff.id == staff_id, Staff.version == version)
-            .values(version=version + 1, **values).execution_options(synchronize_session=False))
-        return result.rowcount == 1
+
+
+    def least_loaded_managers(self, role: str, region: str) -> list[tuple[uuid.UUID, int]]:
+        """Active holders of a project-level role (customer or project manager) in `region`, with the
+        number of open projects they hold in it, fewest first."""
+        column = Project.customer_manager_id if role == "customer_manager" else Project.project_manager_id
+        open_projects = (
+            select(func.count()).select_from(Project)
+            .where(column == Staff.id, Project.owner_kind.is_not(None))
+            .scalar_subquery()
+        )
+        q = (
+            select(Staff.id, open_projects.label("open_projects"))
+            .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
+            .where(Staff.region == region, Staff.active.is_(True))
+            .order_by(open_projects, Staff.id)
+            .limit(5)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(q)]
 
 
 class CustomerRepository(_Repository):
@@ -165,12 +187,6 @@ class ProjectRepository(_Repository):
                 q = q.where(getattr(Project, column) == value)
         return list(self.session.scalars(_keyset(q, Project, after, descending=True).limit(limit)))
 
-    def guarded_update(self, project_id: uuid.UUID, version: int, values: dict[str, Any]) -> bool:
-        """Move the project on only if nobody else did since we read it (exactly one concurrent winner)."""
-        result = self.session.execute(
-            update(Project).where(Project.id == project_id, Project.version == version)
-            .values(version=version + 1, **values).execution_options(synchronize_session=False))
-        return result.rowcount == 1
 
     def refresh(self, project: Project) -> None:
         self.session.refresh(project)
@@ -184,18 +200,11 @@ class ProjectRepository(_Repository):
         return self.session.scalar(select(func.count()).select_from(StageOccurrence).where(
             StageOccurrence.project_id == project_id, StageOccurrence.state == state)) or 0
 
-    def close_stage(self, stage_id: uuid.UUID, left_at: datetime) -> None:
-        self.session.execute(update(StageOccurrence).where(StageOccurrence.id == stage_id)
-                             .values(left_at=left_at).execution_options(synchronize_session=False))
 
     def stages(self, project_id: uuid.UUID) -> list[StageOccurrence]:
         return list(self.session.scalars(select(StageOccurrence).where(StageOccurrence.project_id == project_id)
                                          .order_by(StageOccurrence.entered_at, StageOccurrence.visit)))
 
-    def set_stage_owner(self, stage_id: uuid.UUID, owner_kind: str, staff_id: uuid.UUID | None) -> None:
-        self.session.execute(update(StageOccurrence).where(StageOccurrence.id == stage_id)
-                             .values(owner_kind=owner_kind, owner_staff_id=staff_id)
-                             .execution_options(synchronize_session=False))
 
     # -- history ----------------------------------------------------------------------------------
     def transitions(self, project_id: uuid.UUID) -> list[TransitionRecord]:

@@ -1,0 +1,43 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from bizext import __version__, clock
+from bizext.api import problems
+from bizext.api.routes import health, people, projects, workflows
+from bizext.config import Settings
+from bizext.db.session import Database
+
+DESCRIPTION = """
+bizext runs business-expansion (业扩报装) projects for an electric utility: from a large customer's
+application to the day its supply is energized. Every project follows an explicit, versioned workflow
+definition; every stage has exactly one responsible owner, and only that owner may move it on.
+
+* Authenticate with `Authorization: Bearer <token>`.
+* Errors are RFC 9457 `application/problem+json` with a stable `type`; invalid input lists
+  `errors[{pointer, message}]`.
+* Projects carry a `version`, sent as a strong `ETag`; writes honour `If-Match` (412 when stale).
+* Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None,
+               now: Callable[[], datetime] = clock.now) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(title="bizext", version=__version__, description=DESCRIPTION,
+                  openapi_tags=[{"name": "projects", "description": "Applications and their workflow"},
+                                {"name": "workflows", "description": "Workflow definitions (data)"},
+                                {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},
+                                {"name": "health"}])
+    app.state.settings = settings
+    app.state.database = database or Database(settings.database_url, settings.db_pool_size)
+    app.state.clock = now
+    problems.install(app)
+    for module in (health, workflows, projects, people):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""One router per resource; thin: parse, authorise through the service, shape the response."""

@@ -1,0 +1,107 @@
+"""Staff, customers and API tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query, Response, status
+
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, UnitOfWorkDep, after
+from bizext.api.problems import documented
+from bizext.api.schemas.common import Page, encode_cursor
+from bizext.api.schemas.people import (
+    CustomerIn,
+    CustomerOut,
+    StaffIn,
+    StaffOut,
+    StaffPatch,
+    StaffRoleName,
+    TokenIn,
+    TokenOut,
+)
+from bizext.services import customers, staff, tokens
+
+router = APIRouter(prefix="/v1", responses=documented(401, 403))
+
+
+def _staff_out(d: staff.StaffDetails) -> StaffOut:
+    s = d.staff
+    return StaffOut(id=s.id, name=s.name, region=s.region, roles=d.roles, email=s.email, phone=s.phone,
+                    active=s.active, version=s.version, created_at=s.created_at, updated_at=s.updated_at)
+
+
+def _customer_out(c: object) -> CustomerOut:
+    return CustomerOut.model_validate(c, from_attributes=True)
+
+
+@router.post("/staff", status_code=status.HTTP_201_CREATED, response_model=StaffOut, tags=["staff"],
+             responses=documented(409, 422), summary="Register a staff member (admin)")
+def create_staff(body: StaffIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                 response: Response) -> StaffOut:
+    d = staff.create(uow, actor, name=body.name, region=body.region, roles=body.roles, email=body.email,
+                     phone=body.phone, active=body.active, now=now)
+    response.headers["Location"] = f"/v1/staff/{d.staff.id}"
+    response.headers["ETag"] = f'"{d.staff.version}"'
+    return _staff_out(d)
+
+
+@router.get("/staff", response_model=Page[StaffOut], tags=["staff"], responses=documented(422),
+            summary="List staff, filtered by role, region, active")
+def list_staff(uow: UnitOfWorkDep, actor: CurrentPrincipal, role: StaffRoleName | None = None,
+               region: str | None = Query(None, max_length=100), active: bool | None = None,
+               cursor: Cursor = None, limit: Limit = 50) -> Page[StaffOut]:
+    rows = staff.listing(uow, actor, role=role, region=region, active=active, after=after(cursor), limit=limit)
+    nxt = encode_cursor(rows[-1].staff.created_at, rows[-1].staff.id) if len(rows) == limit else None
+    return Page[StaffOut](items=[_staff_out(d) for d in rows], next_cursor=nxt)
+
+
+@router.get("/staff/{staff_id}", response_model=StaffOut, tags=["staff"], responses=documented(404, 422))
+def get_staff(staff_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, response: Response) -> StaffOut:
+    d = staff.get(uow, actor, staff_id)
+    response.headers["ETag"] = f'"{d.staff.version}"'
+    return _staff_out(d)
+
+
+@router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"],
+              responses=documented(404, 409, 412, 422), summary="Change roles, region, active (admin)")
+def patch_staff(staff_id: uuid.UUID, body: StaffPatch, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                response: Response, if_match: IfMatch = None) -> StaffOut:
+    changes = body.model_dump(exclude_unset=True)
+    d = staff.update(uow, actor, staff_id, changes=changes, if_match=if_match, now=now)
+    response.headers["ETag"] = f'"{d.staff.version}"'
+    return _staff_out(d)
+
+
+@router.post("/customers", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, tags=["customers"],
+             responses=documented(409, 422), summary="Register a customer")
+def create_customer(body: CustomerIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                    response: Response) -> CustomerOut:
+    c = customers.create(uow, actor, name=body.name, contact_name=body.contact_name, phone=body.phone,
+                         email=body.email, external_ref=body.external_ref, now=now)
+    response.headers["Location"] = f"/v1/customers/{c.id}"
+    return _customer_out(c)
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"],
+            responses=documented(404, 422))
+def get_customer(customer_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal) -> CustomerOut:
+    return _customer_out(customers.get(uow, actor, customer_id))
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenOut, tags=["tokens"],
+             responses=documented(422), summary="Issue an API token (admin); the token is shown once")
+def create_token(body: TokenIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> TokenOut:
+    issued = tokens.issue(uow, actor, staff_id=body.staff_id, customer_id=body.customer_id,
+                          client_name=body.client.name if body.client else None,
+                          client_roles=body.client.roles if body.client else None, now=now)
+    r = issued.row
+    return TokenOut(id=r.id, token=issued.token, principal_kind=r.principal_kind, staff_id=r.staff_id,
+                    customer_id=r.customer_id, client_name=r.client_name, client_roles=r.client_roles,
+                    created_at=r.created_at)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tokens"],
+               responses=documented(404, 422), summary="Revoke an API token (admin)")
+def delete_token(token_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> Response:
+    tokens.revoke_token(uow, actor, token_id, now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

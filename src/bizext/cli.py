@@ -1,0 +1,128 @@
+"""The `bizext` command: serve, migrate, openapi, tokens, demo."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+import yaml
+
+from bizext import clock
+from bizext.config import Settings
+
+app = typer.Typer(help="bizext: business-expansion workflow engine for electric utilities.",
+                  no_args_is_help=True, add_completion=False)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+OPENAPI_FILE = Path("openapi.yaml")
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from bizext.db.session import Database
+
+    settings = Settings()
+    return Database(settings.database_url, pool_size=2)
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Upgrade the database (BIZEXT_DATABASE_URL) to the latest schema."""
+    from bizext.db.migrations import current_and_head, upgrade
+
+    db = _database()
+    upgrade(db.engine, revision)
+    current, _ = current_and_head(db.engine)
+    typer.echo(f"database at revision {current}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1) -> None:
+    """Serve the API (migrating first if the database is new)."""
+    import uvicorn
+
+    from bizext.db.migrations import is_new, upgrade
+
+    db = _database()
+    if is_new(db.engine):
+        typer.echo("new database: migrating to head")
+        upgrade(db.engine)
+    db.dispose()
+    typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
+    uvicorn.run("bizext.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+
+
+def openapi_text() -> str:
+    from bizext.api.app import create_app
+    from bizext.db.session import Database
+
+    spec = create_app(Settings(database_url="sqlite://"), database=Database("sqlite://")).openapi()
+    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
+
+
+@app.command()
+def openapi(check: Annotated[bool, typer.Option("--check", help="fail if openapi.yaml is out of date")] = False,
+            output: Path = OPENAPI_FILE) -> None:
+    """Write openapi.yaml from the app, or check that it is current."""
+    text = openapi_text()
+    if check:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != text:
+            typer.echo(f"{output} is out of date: run `bizext openapi`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date")
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    staff_id: Annotated[Optional[str], typer.Option(help="a staff member's id")] = None,
+    customer_id: Annotated[Optional[str], typer.Option(help="a customer's id")] = None,
+    client: Annotated[Optional[str], typer.Option(help="a client system's name")] = None,
+    role: Annotated[Optional[list[str]], typer.Option(help="client role (repeatable): integration, "
+                                                          "escalation_checker")] = None,
+) -> None:
+    """Issue a token and print it (it is shown only once)."""
+    from bizext.services import tokens
+    from bizext.services.principals import BOOTSTRAP_ADMIN
+    from bizext.workflow.errors import InvalidInput
+
+    db = _database()
+    try:
+        with db.uow(write=True) as uow:
+            issued = tokens.issue(uow, BOOTSTRAP_ADMIN, staff_id=uuid.UUID(staff_id) if staff_id else None,
+                                  customer_id=uuid.UUID(customer_id) if customer_id else None,
+                                  client_name=client, client_roles=role, now=clock.now())
+    except (InvalidInput, ValueError) as exc:
+        detail = "; ".join(e.message for e in exc.errors) if isinstance(exc, InvalidInput) else str(exc)
+        typer.echo(f"error: {detail}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(issued.token)
+
+
+@app.command()
+def demo() -> None:
+    """Load a small, realistic data set (staff in two regions, customers, projects in many states) and
+    print tokens to try it with."""
+    from bizext.db.migrations import upgrade
+    from bizext.services.demo import load
+
+    db = _database()
+    upgrade(db.engine)
+    with db.uow(write=True) as uow:
+        result = load(uow, clock.now())
+    typer.echo(result.summary())
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,96 @@
+"""Who is calling (bearer tokens) and what their kind of principal may see."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime
+
+from bizext.db.models import ApiToken, Project
+from bizext.db.session import UnitOfWork
+from bizext.services.errors import Forbidden, NotAuthenticated, NotFound
+from bizext.workflow.engine import Actor
+
+STAFF_ROLES = frozenset({
+    "admin", "customer_manager", "planner", "design_reviewer", "inspector", "metering_technician",
+    "project_manager", "supervisor",
+})
+CLIENT_ROLES = frozenset({"integration", "escalation_checker"})
+TOKEN_PREFIX = "bxt_"
+#: The principal behind BIZEXT_ADMIN_TOKEN (bootstrap and automation).
+BOOTSTRAP_ADMIN = Actor(kind="admin", id=None, name="bootstrap admin", roles=frozenset({"admin"}))
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh opaque token and the hash that is all we keep of it."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(uow: UnitOfWork, token: str | None, admin_token: str | None) -> Actor:
+    if not token:
+        raise NotAuthenticated()
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return BOOTSTRAP_ADMIN
+    row = uow.tokens.by_hash(hash_token(token))
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticated("the bearer token is unknown or revoked")
+    return _actor_for(uow, row)
+
+
+def _actor_for(uow: UnitOfWork, row: ApiToken) -> Actor:
+    if row.principal_kind == "staff":
+        staff = uow.staff.get(row.staff_id)  # type: ignore[arg-type]
+        if staff is None or not staff.active:
+            raise NotAuthenticated("the staff member behind this token is inactive")
+        roles = uow.staff.roles_of([staff.id])[staff.id]
+        return Actor(kind="staff", id=str(staff.id), name=staff.name, roles=frozenset(roles))
+    if row.principal_kind == "customer":
+        customer = uow.customers.get(row.customer_id)  # type: ignore[arg-type]
+        if customer is None:
+            raise NotAuthenticated("the customer behind this token no longer exists")
+        return Actor(kind="customer", id=str(customer.id), name=customer.name, customer_id=str(customer.id))
+    return Actor(kind="client", id=str(row.id), name=row.client_name or "client",
+                 roles=frozenset(row.client_roles or ()))
+
+
+def require(actor: Actor, *roles: str) -> None:
+    """Admins pass everywhere; anyone else needs one of `roles`."""
+    if actor.is_admin or actor.roles.intersection(roles):
+        return
+    raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
+
+
+def reads_all_projects(actor: Actor) -> bool:
+    """Staff, admins and integration clients read every project; customers only their own."""
+    return actor.is_admin or actor.kind == "staff" or "integration" in actor.roles
+
+
+def check_can_read_projects(actor: Actor) -> None:
+    if actor.kind != "customer" and not reads_all_projects(actor):
+        raise Forbidden("this principal may not read projects")
+
+
+def visible_project(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> Project:
+    """The project, if the caller may see it. A customer never learns another customer's project exists."""
+    check_can_read_projects(actor)
+    project = uow.projects.get(project_id)
+    if project is None or (actor.kind == "customer" and str(project.customer_id) != actor.customer_id):
+        raise NotFound("project", project_id)
+    return project
+
+
+def actor_label(actor: Actor) -> str:
+    return f"{actor.kind}:{actor.id or actor.name}"
+
+
+def revoke(row: ApiToken, now: datetime) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = now
