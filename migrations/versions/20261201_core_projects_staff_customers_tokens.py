@@ -126,6 +126,7 @@ def upgrade() -> None:
     op.create_table('stage_occurrences',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('project_id', sa.Uuid(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=50), nullable=False),
     sa.Column('visit', sa.Integer(), nullable=False),
     sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
@@ -135,11 +136,11 @@ def upgrade() -> None:
     sa.Column('entered_by_transition_id', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['owner_staff_id'], ['staff.id'], name=op.f('fk_stage_occurrences_owner_staff_id_staff')),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_stage_occurrences_project_id_projects'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_occurrences'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_occurrences')),
+    sa.UniqueConstraint('project_id', 'seq', name=op.f('uq_stage_occurrences_project_id_seq'))
     )
     with op.batch_alter_table('stage_occurrences', schema=None) as batch_op:
         batch_op.create_index('ix_stage_occurrences_open_owner', ['owner_staff_id'], unique=False, sqlite_where=sa.text('left_at IS NULL'), postgresql_where=sa.text('left_at IS NULL'))
-        batch_op.create_index('ix_stage_occurrences_project_id_entered_at', ['project_id', 'entered_at'], unique=False)
         batch_op.create_index('uq_stage_occurrences_open_per_project', ['project_id'], unique=True, sqlite_where=sa.text('left_at IS NULL'), postgresql_where=sa.text('left_at IS NULL'))
 
     op.create_table('transitions',
@@ -194,7 +195,6 @@ def downgrade() -> None:
     op.drop_table('transitions')
     with op.batch_alter_table('stage_occurrences', schema=None) as batch_op:
         batch_op.drop_index('uq_stage_occurrences_open_per_project', sqlite_where=sa.text('left_at IS NULL'), postgresql_where=sa.text('left_at IS NULL'))
-        batch_op.drop_index('ix_stage_occurrences_project_id_entered_at')
         batch_op.drop_index('ix_stage_occurrences_open_owner', sqlite_where=sa.text('left_at IS NULL'), postgresql_where=sa.text('left_at IS NULL'))
 
     op.drop_table('stage_occurrences')

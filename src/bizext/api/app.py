@@ -29,7 +29,7 @@ definition; every stage has exactly one responsible owner, and only that owner m
 def create_app(settings: Settings | None = None, database: Database | None = None,
                now: Callable[[], datetime] = clock.now) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="bizext", version=__version__, description=DESCRIPTION,
+    app = FastAPI(title="bizext", version=__version__, description=DESCRIPTION.strip(),
                   openapi_tags=[{"name": "projects", "description": "Applications and their workflow"},
                                 {"name": "workflows", "description": "Workflow definitions (data)"},
                                 {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},

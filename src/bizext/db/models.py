@@ -167,6 +167,7 @@ class StageOccurrence(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1 for the project's first stage, 2 for the next...
     state: Mapped[str] = mapped_column(String(50))
     visit: Mapped[int] = mapped_column(Integer)  # 1 for the first visit of this state, 2 for the next...
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -176,7 +177,7 @@ class StageOccurrence(Base):
     entered_by_transition_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (
-        Index("ix_stage_occurrences_project_id_entered_at", "project_id", "entered_at"),
+        UniqueConstraint("project_id", "seq"),
         # At most one open occurrence per project: the database, not the code, is the final guard.
         Index("uq_stage_occurrences_open_per_project", "project_id", unique=True,
               sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from bizext.db.models import (
@@ -52,6 +53,10 @@ class _Repository:
     def add(self, row: Any) -> Any:
         self.session.add(row)
         return row
+
+    def touch(self, row: Any) -> None:
+        """Mark a row changed even if no column differs, so its version moves on (e.g. roles changed)."""
+        flag_modified(row, "updated_at")
 
     def flush(self) -> None:
         """Flush pending changes; a unique-constraint violation becomes `Conflict`, a lost version
@@ -196,24 +201,23 @@ class ProjectRepository(_Repository):
         return self.session.scalar(select(StageOccurrence).where(
             StageOccurrence.project_id == project_id, StageOccurrence.left_at.is_(None)))
 
-    def visits(self, project_id: uuid.UUID, state: str) -> int:
-        return self.session.scalar(select(func.count()).select_from(StageOccurrence).where(
-            StageOccurrence.project_id == project_id, StageOccurrence.state == state)) or 0
+    def visits_by_state(self, project_id: uuid.UUID) -> dict[str, int]:
+        """How many times the project has entered each state so far."""
+        rows = self.session.execute(
+            select(StageOccurrence.state, func.count()).where(StageOccurrence.project_id == project_id)
+            .group_by(StageOccurrence.state))
+        return {state: n for state, n in rows}
 
 
     def stages(self, project_id: uuid.UUID) -> list[StageOccurrence]:
         return list(self.session.scalars(select(StageOccurrence).where(StageOccurrence.project_id == project_id)
-                                         .order_by(StageOccurrence.entered_at, StageOccurrence.visit)))
+                                         .order_by(StageOccurrence.seq)))
 
 
     # -- history ----------------------------------------------------------------------------------
     def transitions(self, project_id: uuid.UUID) -> list[TransitionRecord]:
         return list(self.session.scalars(select(TransitionRecord).where(TransitionRecord.project_id == project_id)
                                          .order_by(TransitionRecord.seq)))
-
-    def transition_count(self, project_id: uuid.UUID) -> int:
-        return self.session.scalar(select(func.count()).select_from(TransitionRecord)
-                                   .where(TransitionRecord.project_id == project_id)) or 0
 
     def assignments(self, project_id: uuid.UUID) -> list[Assignment]:
         return list(self.session.scalars(select(Assignment).where(Assignment.project_id == project_id)

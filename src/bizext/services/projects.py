@@ -136,7 +136,7 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
         existing = uow.projects.by_external_ref(customer_id, data.external_ref or "")
         raise DuplicateExternalRef(data.external_ref or "", existing.id if existing else None) from None
     stage = uow.projects.add(StageOccurrence(
-        id=uuid.uuid4(), project_id=project.id, state=first.name, visit=1, entered_at=received_at,
+        id=uuid.uuid4(), project_id=project.id, seq=1, state=first.name, visit=1, entered_at=received_at,
         owner_kind=choice.kind, owner_staff_id=_uuid(choice.staff_id)))
     uow.projects.flush()
     assignment.record(uow, project, stage, choice, by=actor_label(actor), reason=None, at=received_at)

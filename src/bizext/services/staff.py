@@ -69,6 +69,7 @@ def update(uow: UnitOfWork, actor: Actor, staff_id: uuid.UUID, *, changes: dict[
         if field in changes:
             setattr(staff, field, changes[field])
     staff.updated_at = now
+    uow.staff.touch(staff)
     try:
         uow.staff.flush()
     except StaleVersion:

@@ -60,8 +60,10 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
     target = definition.state(move.to_state)
     choice = assignment.choose_owner(uow, project, target, request.input.get("assign_to"))
     previous = uow.projects.open_stage(project.id)
-    seq = uow.projects.transition_count(project.id) + 1
-    visit = uow.projects.visits(project.id, target.name) + 1
+    visits = uow.projects.visits_by_state(project.id)
+    # Every fired transition closed exactly one stage, so the stages so far number the transitions too;
+    # unique (project_id, seq) on both tables is the guard should that ever not hold.
+    seq = sum(visits.values())
 
     # The guarded update first: if another request moved the project since we read it, nothing is written.
     project.state = target.name
@@ -88,7 +90,8 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
     uow.projects.flush()
     if not target.terminal:
         stage = uow.projects.add(StageOccurrence(
-            id=uuid.uuid4(), project_id=project.id, state=target.name, visit=visit, entered_at=occurred_at,
+            id=uuid.uuid4(), project_id=project.id, seq=seq + 1, state=target.name,
+            visit=visits.get(target.name, 0) + 1, entered_at=occurred_at,
             owner_kind=choice.kind, owner_staff_id=project.owner_staff_id, entered_by_transition_id=record.id))
         uow.projects.flush()
         assignment.record(uow, project, stage, choice, by="engine", reason=f"entered by {move.transition.name}",

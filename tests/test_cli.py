@@ -1,0 +1,151 @@
+"""The `bizext` command: openapi (write and --check), migrate, tokens create, demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select
+from typer.testing import CliRunner
+
+from bizext.api.app import create_app
+from bizext.cli import app as cli
+from bizext.config import Settings
+from bizext.db import migrations
+from bizext.db.models import Base, Project, TransitionRecord
+from bizext.db.session import Database
+
+ADMIN = "cli-test-admin-token"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file that does not exist yet."""
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def opened() -> Iterator[list[Database]]:
+    """Databases a test opens to look at what the command did; disposed at the end."""
+    databases: list[Database] = []
+    yield databases
+    for database in databases:
+        database.dispose()
+
+
+def _invoke(runner: CliRunner, args: list[str], url: str | None = None):  # type: ignore[no-untyped-def]
+    env = {"BIZEXT_DATABASE_URL": url} if url else None
+    return runner.invoke(cli, args, env=env, catch_exceptions=False)
+
+
+def _open(url: str, opened: list[Database]) -> Database:
+    database = Database(url, pool_size=1)
+    opened.append(database)
+    return database
+
+
+def test_openapi_check_passes_on_a_freshly_written_file(runner, tmp_path):
+    spec = tmp_path / "openapi.yaml"
+
+    written = _invoke(runner, ["openapi", "--output", str(spec)])
+    checked = _invoke(runner, ["openapi", "--check", "--output", str(spec)])
+
+    assert written.exit_code == 0, written.output
+    document = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    assert document["openapi"].startswith("3.")
+    assert "/v1/projects/{project_id}/transitions" in document["paths"]
+    assert checked.exit_code == 0, checked.output
+    assert "up to date" in checked.output
+
+
+@pytest.mark.parametrize("change", ["edited", "missing"])
+def test_openapi_check_fails_when_the_file_differs_from_the_app(runner, tmp_path, change):
+    spec = tmp_path / "openapi.yaml"
+    assert _invoke(runner, ["openapi", "--output", str(spec)]).exit_code == 0
+    if change == "edited":
+        spec.write_text(spec.read_text(encoding="utf-8").replace("title: bizext", "title: bizext (stale)", 1),
+                        encoding="utf-8")
+    else:
+        spec.unlink()
+
+    result = _invoke(runner, ["openapi", "--check", "--output", str(spec)])
+
+    assert result.exit_code != 0
+    assert "out of date" in result.output
+    if change == "edited":
+        assert "(stale)" in spec.read_text(encoding="utf-8"), "--check must not rewrite the file"
+    else:
+        assert not spec.exists(), "--check must not write the file"
+
+
+def test_migrate_builds_the_schema_on_a_new_sqlite_file(runner, sqlite_url, opened):
+    result = _invoke(runner, ["migrate"], sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    database = _open(sqlite_url, opened)
+    current, head = migrations.current_and_head(database.engine)
+    assert current == head is not None
+    assert f"database at revision {head}" in result.output
+    assert set(Base.metadata.tables) <= set(inspect(database.engine).get_table_names())
+
+
+def test_migrate_twice_is_harmless(runner, sqlite_url):
+    assert _invoke(runner, ["migrate"], sqlite_url).exit_code == 0
+
+    again = _invoke(runner, ["migrate"], sqlite_url)
+
+    assert again.exit_code == 0, again.output
+
+
+def test_tokens_create_prints_a_client_token_that_the_api_accepts(runner, sqlite_url, opened):
+    assert _invoke(runner, ["migrate"], sqlite_url).exit_code == 0
+
+    result = _invoke(runner, ["tokens", "create", "--client", "ci", "--role", "integration"], sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert token.startswith("bxt_") and len(token) > 20 and "\n" not in token
+    database = _open(sqlite_url, opened)
+    with TestClient(create_app(Settings(database_url=sqlite_url), database=database)) as client:
+        allowed = client.get("/v1/projects", headers={"Authorization": f"Bearer {token}"})
+        refused = client.get("/v1/projects", headers={"Authorization": "Bearer bxt_not-a-token"})
+    assert allowed.status_code == 200, allowed.text
+    assert refused.status_code == 401
+
+
+def test_tokens_create_refuses_a_request_without_a_principal(runner, sqlite_url):
+    assert _invoke(runner, ["migrate"], sqlite_url).exit_code == 0
+
+    result = _invoke(runner, ["tokens", "create"], sqlite_url)
+
+    assert result.exit_code == 2
+    assert "bxt_" not in result.stdout
+    assert "exactly one of" in result.stderr
+
+
+def test_demo_on_a_new_sqlite_file_loads_projects_moved_through_their_workflows(runner, sqlite_url, opened):
+    result = _invoke(runner, ["demo"], sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    assert "demo data loaded" in result.output
+    assert "bxt_" in result.output
+    database = _open(sqlite_url, opened)
+    with database.engine.connect() as conn:
+        projects = conn.execute(select(func.count()).select_from(Project)).scalar_one()
+        moved = conn.execute(select(func.count(func.distinct(TransitionRecord.project_id)))).scalar_one()
+        states = set(conn.execute(select(Project.state).distinct()).scalars())
+    assert projects >= 3
+    assert moved >= 2, "demo projects are moved along their workflows"
+    assert len(states) >= 3, states
+    with TestClient(create_app(Settings(database_url=sqlite_url, admin_token=ADMIN), database=database)) as client:
+        listed = client.get("/v1/projects", params={"limit": 200}, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert listed.status_code == 200, listed.text
+    assert len(listed.json()["items"]) == projects
