@@ -87,6 +87,17 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def clock_at(clock: FakeClock):
+    """Set the test clock: clock_at(instant)."""
+
+    def set_(instant: datetime) -> FakeClock:
+        clock.now = instant
+        return clock
+
+    return set_
+
+
+@pytest.fixture
 def app(db: Database, clock: FakeClock):  # type: ignore[no-untyped-def]
     return create_app(Settings(database_url=db.url, admin_token=ADMIN_TOKEN), database=db, now=clock)
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from bizext import __version__, clock
 from bizext.api import problems
-from bizext.api.routes import health, people, projects, workflows
+from bizext.api.routes import calendars, clocks, escalations, health, people, projects, workflows
 from bizext.config import Settings
 from bizext.db.session import Database
 
@@ -31,6 +31,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     app = FastAPI(title="bizext", version=__version__, description=DESCRIPTION.strip(),
                   openapi_tags=[{"name": "projects", "description": "Applications and their workflow"},
+                                {"name": "clocks and holds",
+                                 "description": "Working-day time limits (时限) and recorded pauses (暂停)"},
+                                {"name": "escalations", "description": "Warnings and breaches (预警, 督办)"},
+                                {"name": "calendars", "description": "Working days per region"},
                                 {"name": "workflows", "description": "Workflow definitions (data)"},
                                 {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},
                                 {"name": "health"}])
@@ -38,6 +42,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(settings.database_url, settings.db_pool_size)
     app.state.clock = now
     problems.install(app)
-    for module in (health, workflows, projects, people):
+    for module in (health, workflows, projects, clocks, escalations, calendars, people):
         app.include_router(module.router)
     return app

@@ -4,12 +4,13 @@ constraints so migrations are deterministic on both databases."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -227,3 +228,110 @@ class Assignment(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     assigned_by: Mapped[str | None] = mapped_column(String(200))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarOverride(Base):
+    """An admin's correction of a region's base calendar for one date (e.g. a newly published 调休)."""
+
+    __tablename__ = "calendar_overrides"
+
+    region: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClockRun(Base):
+    """One run of a clock. `deadline_at` and `next_escalation_at` live in the row so the escalation sweep
+    is an index range scan over due runs, whatever the number of projects."""
+
+    __tablename__ = "clock_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    clock: Mapped[str] = mapped_column(String(50))
+    run: Mapped[int] = mapped_column(Integer)  # 1 for the clock's first run on this project, 2 for the next...
+    stage_occurrence_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stage_occurrences.id", ondelete="CASCADE"))
+    region: Mapped[str] = mapped_column(String(100))  # whose calendar counts
+    limit_days: Mapped[int] = mapped_column(Integer)
+    warning_days: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # met | missed, once stopped
+    escalated_level: Mapped[int] = mapped_column(Integer, default=-1)  # highest level raised (or passed over)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "clock", "run"),
+        # The sweep: running, not paused, next level due. Partial, so stopped runs cost nothing.
+        Index("ix_clock_runs_due", "next_escalation_at",
+              sqlite_where=text("stopped_at IS NULL AND paused_since IS NULL"),
+              postgresql_where=text("stopped_at IS NULL AND paused_since IS NULL")),
+        Index("ix_clock_runs_project_id_clock", "project_id", "clock"),
+        Index("ix_clock_runs_region_open", "region",
+              sqlite_where=text("stopped_at IS NULL"), postgresql_where=text("stopped_at IS NULL")),
+    )
+
+
+class Hold(Base):
+    """A recorded pause (暂停/挂起) of a project's clocks, with its reason and the responsible party."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    party: Mapped[str] = mapped_column(String(20))  # customer | external | utility
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("party IN ('customer', 'external', 'utility')", name="party"),)
+
+
+class Escalation(Base):
+    """A warning or breach raised to people. `dedupe_key` (one per clock run and level, or per stage for
+    an unassigned stage) is unique: the database guarantees exactly once, however many checkers run."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    stage_occurrence_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stage_occurrences.id", ondelete="CASCADE"))
+    clock_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clock_runs.id", ondelete="CASCADE"),
+                                                           index=True)
+    clock: Mapped[str | None] = mapped_column(String(50))
+    level: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # warning | breach | unassigned
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    explanation: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | acknowledged | resolved
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(50))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_escalations_status_raised_at", "status", "raised_at"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EscalationRecipient(Base):
+    __tablename__ = "escalation_recipients"
+
+    escalation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"),
+                                                     primary_key=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_escalation_recipients_staff_id", "staff_id", "escalation_id"),)

@@ -9,6 +9,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bizext.db.clock_repositories import (
+    CalendarRepository,
+    ClockRepository,
+    EscalationRepository,
+    HoldRepository,
+)
 from bizext.db.repositories import (
     CounterRepository,
     CustomerRepository,
@@ -64,14 +70,20 @@ class UnitOfWork:
         self.customers = CustomerRepository(self.session)
         self.tokens = TokenRepository(self.session)
         self.counters = CounterRepository(self.session)
+        self.calendars = CalendarRepository(self.session)
+        self.clocks = ClockRepository(self.session)
+        self.holds = HoldRepository(self.session)
+        self.escalations = EscalationRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            if self.session.in_transaction():
+            if exc_type is not None and self.session.in_transaction():
                 self.session.rollback()
         finally:
+            # Closing ends any transaction left open (a read, or a write nobody committed: rolled back)
+            # without expiring loaded rows, so results stay readable after the unit of work.
             self.session.close()
 
     def commit(self) -> None:

@@ -90,7 +90,7 @@ class DemoResult:
     def summary(self) -> str:
         lines = ["demo data loaded" if self.loaded else "demo data was already there; new tokens issued",
                  "tokens (shown once; use as `Authorization: Bearer <token>`):"]
-        lines += [f"  {who:<44} {token}" for who, token in self.tokens.items()]
+        lines += [f"  {who}\n      {token}" for who, token in self.tokens.items()]
         return "\n".join(lines)
 
 
@@ -99,8 +99,8 @@ def _staff_actor(uow: UnitOfWork, staff_id: str) -> Actor:
     return Actor(kind="staff", id=staff_id, name=d.staff.name, roles=frozenset(d.roles))
 
 
-def _owner_actor(uow: UnitOfWork, project_id: uuid.UUID) -> Actor:
-    d = projects.get(uow, BOOTSTRAP_ADMIN, project_id)
+def _owner_actor(uow: UnitOfWork, project_id: uuid.UUID, now: datetime) -> Actor:
+    d = projects.get(uow, BOOTSTRAP_ADMIN, project_id, now)
     assert d.owner is not None and d.owner.kind != "unassigned", "demo staff cover every role"
     if d.owner.kind == "customer":
         return Actor(kind="customer", id=d.owner.id, name=d.owner.name or "", customer_id=d.owner.id)
@@ -121,15 +121,13 @@ def load(uow: UnitOfWork, now: datetime) -> DemoResult:
     if marker is None:
         marker = staff.create(uow, admin, name="Demo Admin", region=REGIONS[0], roles=["admin"],
                               email=MARKER_EMAIL, phone=None, active=True, now=now)
-        people: dict[tuple[str, str], str] = {}
         n = 0
         for region in REGIONS:
             for role in ROLES:
                 name = f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[n % len(GIVEN)]}"
-                d = staff.create(uow, admin, name=name, region=region, roles=[role],
+                staff.create(uow, admin, name=name, region=region, roles=[role],
                                  email=f"{name.lower().replace(' ', '.')}.{n}@{region}.demo.bizext.local",
                                  phone=f"021-6000-{1000 + n}", active=True, now=now)
-                people.setdefault((region, role), str(d.staff.id))
                 n += 1
         made = [customers.create(uow, admin, now=now, email=None, **c) for c in CUSTOMERS]
         for i, spec in enumerate(PROJECTS):
@@ -142,16 +140,21 @@ def load(uow: UnitOfWork, now: datetime) -> DemoResult:
             at = start
             for step in spec["path"]:
                 at += timedelta(hours=20)
-                transitions.fire(uow, _owner_actor(uow, d.project.id), d.project.id,
+                transitions.fire(uow, _owner_actor(uow, d.project.id, now), d.project.id,
                                  transitions.FireRequest(step, _input(step, at), occurred_at=at),
                                  if_match=None, now=now)
             result.projects += 1
-        result.tokens["customer manager (pudong)"] = _issue(uow, people[("pudong", "customer_manager")], now)
-        result.tokens["project manager (pudong)"] = _issue(uow, people[("pudong", "project_manager")], now)
-        result.tokens[f"customer: {made[0].name}"] = tokens.issue(
-            uow, admin, staff_id=None, customer_id=made[0].id, client_name=None, client_roles=None,
+    result.tokens["admin (Demo Admin)"] = _issue(uow, str(marker.staff.id), now)
+    for role in ("customer_manager", "project_manager"):
+        first = staff.listing(uow, admin, role=role, region=REGIONS[0], active=True, after=None, limit=1)
+        if first:
+            who = first[0].staff
+            result.tokens[f"{role.replace('_', ' ')}: {who.name} ({who.id})"] = _issue(uow, str(who.id), now)
+    first_customer = uow.customers.by_external_ref(CUSTOMERS[0]["external_ref"])
+    if first_customer is not None:
+        result.tokens[f"customer: {first_customer.name}"] = tokens.issue(
+            uow, admin, staff_id=None, customer_id=first_customer.id, client_name=None, client_roles=None,
             now=now).token
-    result.tokens = {"admin (Demo Admin)": _issue(uow, str(marker.staff.id), now), **result.tokens}
     result.tokens["integration client (CRM)"] = tokens.issue(
         uow, admin, staff_id=None, customer_id=None, client_name="crm", client_roles=["integration"],
         now=now).token

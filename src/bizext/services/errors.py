@@ -58,3 +58,7 @@ class AlreadyExists(ServiceError):
 
 class StageNotReassignable(ServiceError):
     """The current stage is owned by the customer, or the project is finished."""
+
+
+class HoldClosed(ServiceError):
+    """The hold is released already, or the project is finished."""

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from bizext.db.models import Project, StageOccurrence
 from bizext.db.repositories import Conflict, StaleVersion
 from bizext.db.session import UnitOfWork
-from bizext.services import assignment
+from bizext.services import assignment, clocks, escalations
+from bizext.services.calendars import calendar_for
 from bizext.services.errors import (
     ConcurrentModification,
     DuplicateExternalRef,
@@ -51,7 +52,7 @@ class ProjectDetails:
     project: Project
     definition: WorkflowDefinition
     owner: OwnerRef | None  # None once the project is in a terminal state
-
+    clocks: list[clocks.ClockView]  # the latest run of each clock
 
 def definition_of(project: Project) -> WorkflowDefinition:
     return registry().get(project.workflow_key, project.workflow_version)
@@ -74,8 +75,21 @@ def owner_of(uow: UnitOfWork, project: Project) -> OwnerRef | None:
     return OwnerRef("unassigned")
 
 
-def details(uow: UnitOfWork, project: Project) -> ProjectDetails:
-    return ProjectDetails(project, definition_of(project), owner_of(uow, project))
+def details(uow: UnitOfWork, project: Project, now: datetime) -> ProjectDetails:
+    return details_many(uow, [project], now)[0]
+
+
+def details_many(uow: UnitOfWork, rows: list[Project], now: datetime) -> list[ProjectDetails]:
+    """Projects with owners and clocks, loading the clock runs of all of them in one query."""
+    runs = uow.clocks.of_projects([p.id for p in rows])
+    calendars = {region: calendar_for(uow, region) for region in {p.region for p in rows}}
+    result = []
+    for p in rows:
+        definition = definition_of(p)
+        latest = clocks.latest_per_clock(runs.get(p.id, []))
+        result.append(ProjectDetails(p, definition, owner_of(uow, p),
+                                     clocks.views(definition, calendars[p.region], latest, now)))
+    return result
 
 
 def _pick_workflow(data: NewProject) -> WorkflowDefinition:
@@ -140,18 +154,28 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
         owner_kind=choice.kind, owner_staff_id=_uuid(choice.staff_id)))
     uow.projects.flush()
     assignment.record(uow, project, stage, choice, by=actor_label(actor), reason=None, at=received_at)
+    clocks.on_move(uow, project, definition, calendar_for(uow, project.region), from_state=None, stage=stage,
+                   at=received_at)
+    if choice.kind == "unassigned":
+        escalations.raise_unassigned(uow, project, stage, first.owner_role, now)
     uow.projects.flush()
     uow.commit()
-    return details(uow, project)
+    return details(uow, project, now)
 
 
-def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> ProjectDetails:
-    return details(uow, visible_project(uow, actor, project_id))
+def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> ProjectDetails:
+    return details(uow, visible_project(uow, actor, project_id), now)
 
 
 def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object],
-            after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[ProjectDetails]:
+            after: tuple[datetime, uuid.UUID] | None, limit: int, now: datetime) -> list[ProjectDetails]:
     check_can_read_projects(actor)
+    known = {s for d in registry().latest() for s in d.states}
+    if filters.get("state") is not None and filters["state"] not in known:
+        raise InvalidInput([FieldProblem("", f"unknown state {filters['state']!r}")], detail="unknown state filter")
+    if filters.get("workflow_key") is not None and filters["workflow_key"] not in {d.key for d in registry().latest()}:
+        raise InvalidInput([FieldProblem("", f"unknown workflow {filters['workflow_key']!r}")],
+                           detail="unknown workflow filter")
     if actor.kind == "customer":
         # A customer's list is its own projects, whatever filter it asks for.
         requested = filters.get("customer_id")
@@ -159,7 +183,7 @@ def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object],
             return []
         filters = {**filters, "customer_id": uuid.UUID(actor.customer_id)}  # type: ignore[arg-type]
     rows = uow.projects.list(filters=filters, after=after, limit=limit)
-    return [details(uow, p) for p in rows]
+    return details_many(uow, rows, now)
 
 
 def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: uuid.UUID, reason: str,
@@ -186,9 +210,10 @@ def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: 
         raise ConcurrentModification("project", project_id) from None
     choice = assignment.Choice("staff", str(staff_id), "reassigned")
     assignment.record(uow, project, stage, choice, by=actor_label(actor), reason=reason, at=now)
+    escalations.resolve(uow.escalations.open_for_stage(stage.id, "unassigned"), "assigned", now)
     uow.projects.flush()
     uow.commit()
-    return details(uow, project)
+    return details(uow, project, now)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

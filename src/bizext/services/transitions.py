@@ -10,7 +10,8 @@ from typing import Any
 from bizext.db.models import Assignment, StageOccurrence, TransitionRecord
 from bizext.db.repositories import StaleVersion
 from bizext.db.session import UnitOfWork
-from bizext.services import assignment
+from bizext.services import assignment, clocks, escalations
+from bizext.services.calendars import calendar_for
 from bizext.services.errors import ConcurrentModification
 from bizext.services.principals import visible_project
 from bizext.services.projects import ProjectDetails, definition_of, details, facts_of
@@ -88,6 +89,7 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
     # Rows are flushed in dependency order: the open stage closes before the next one opens (one open
     # stage per project is a unique index), and a stage exists before its assignment refers to it.
     uow.projects.flush()
+    stage = None
     if not target.terminal:
         stage = uow.projects.add(StageOccurrence(
             id=uuid.uuid4(), project_id=project.id, seq=seq + 1, state=target.name,
@@ -96,9 +98,16 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
         uow.projects.flush()
         assignment.record(uow, project, stage, choice, by="engine", reason=f"entered by {move.transition.name}",
                           at=occurred_at)
+    stopped = clocks.on_move(uow, project, definition, calendar_for(uow, project.region),
+                             from_state=move.from_state, stage=stage, at=occurred_at)
+    escalations.on_clocks_stopped(uow, stopped, now)
+    if previous is not None:
+        escalations.resolve(uow.escalations.open_for_stage(previous.id, "unassigned"), "stage_left", now)
+    if stage is not None and choice.kind == "unassigned":
+        escalations.raise_unassigned(uow, project, stage, target.owner_role, now)
     uow.projects.flush()
     uow.commit()
-    return Fired(record, details(uow, project))
+    return Fired(record, details(uow, project, now))
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ def actions(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime)
             reason = "; ".join(guard_reasons)
         result.append(Action(t, engine.possible_destinations(t, view.facts), owner,
                              allowed=reason is None, blocked_reason=reason))
-    return details(uow, project), result
+    return details(uow, project, now), result
 
 
 def history(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[TransitionRecord]:

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from transitions import Machine
 
+from bizext.workflow.clocks import ClockDef, EscalationLevel, Trigger
 from bizext.workflow.errors import DefinitionError, UnknownWorkflow
 from bizext.workflow.guards import GUARDS, ProjectFacts
 
@@ -36,6 +37,9 @@ ASSIGN_TO_PROPERTY = {
     "description": "Optional. Must hold the stage's role and be active; otherwise the engine picks.",
 }
 _TOP_LEVEL = {"key", "version", "title", "initial", "states", "transitions"}
+_OPTIONAL = {"clocks"}
+RECIPIENTS = frozenset({"stage_owner", "project_manager", "supervisors"})
+SUPPLIES = ("single", "dual")
 _FORMATS = FormatChecker()
 
 
@@ -96,6 +100,7 @@ class WorkflowDefinition:
     transitions: tuple[TransitionDef, ...]
     source: str
     machine: Machine = field(compare=False, repr=False)
+    clocks: tuple[ClockDef, ...] = ()
     _by_name: dict[str, TransitionDef] = field(init=False, compare=False, repr=False)
     _by_source: dict[str, tuple[TransitionDef, ...]] = field(init=False, compare=False, repr=False)
 
@@ -113,6 +118,9 @@ class WorkflowDefinition:
 
     def transitions_from(self, state: str) -> tuple[TransitionDef, ...]:
         return self._by_source.get(state, ())
+
+    def clock(self, name: str) -> ClockDef | None:
+        return next((c for c in self.clocks if c.name == name), None)
 
 
 class _Problem:
@@ -279,6 +287,66 @@ def _check_reachable(initial: str, states: dict[str, StateDef], transitions: lis
             raise fail(f"states.{s.name}", "dead end: no transition of its owner leaves this state")
 
 
+def _trigger(raw: Any, states: dict[str, StateDef], fail: _Problem, where: str) -> Trigger:
+    if not isinstance(raw, dict) or set(raw) - {"enter", "leave", "from", "created", "terminal"}:
+        raise fail(where, "a trigger is a mapping of enter/leave/from (state lists), created or terminal")
+    lists = {k: _names(raw.get(k), fail, where, "state") for k in ("enter", "leave", "from")}
+    for k, names in lists.items():
+        for name in names:
+            if name not in states:
+                raise fail(where, f"unknown state {name!r} in '{k}'")
+    if not (lists["enter"] or lists["leave"] or raw.get("created") or raw.get("terminal")):
+        raise fail(where, "the trigger names no event")
+    return Trigger(enter=lists["enter"], leave=lists["leave"], from_states=lists["from"],
+                   created=bool(raw.get("created")))
+
+
+def _clocks(raw: Any, states: dict[str, StateDef], fail: _Problem) -> tuple[ClockDef, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise fail("clocks", "must be a mapping of clock name to its description")
+    result = []
+    for name, spec in raw.items():
+        where = f"clocks.{name}"
+        if not isinstance(spec, dict) or set(spec) - {"label", "starts", "stops", "limit", "warning_days",
+                                                      "escalation"}:
+            raise fail(where, "keys are label, starts, stops, limit, warning_days, escalation")
+        limit = spec.get("limit")
+        limits = {"any": limit} if isinstance(limit, int) else limit
+        if not isinstance(limits, dict) or not limits or any(
+                k not in (*SUPPLIES, "any") or not isinstance(v, int) or v < 1 for k, v in limits.items()):
+            raise fail(where, "limit must be a positive number of working days, or one per supply "
+                              "{single: N, dual: M}")
+        warning = spec.get("warning_days", 1)
+        if not isinstance(warning, int | float) or warning < 0:
+            raise fail(where, "warning_days must be a non-negative number")
+        levels = _levels(spec["escalation"], fail, where) if spec.get("escalation") is not None else None
+        result.append(ClockDef(
+            name=name, label=_label(spec.get("label"), fail, where).as_dict(),
+            starts=_trigger(spec.get("starts"), states, fail, f"{where}.starts"),
+            stops=_trigger(spec.get("stops"), states, fail, f"{where}.stops"),
+            limits=limits, warning_days=float(warning), custom_levels=levels))
+    return tuple(result)
+
+
+def _levels(raw: Any, fail: _Problem, where: str) -> tuple[EscalationLevel, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise fail(where, "escalation must be a list of {level, kind, to, at}")
+    levels = []
+    for i, item in enumerate(raw):
+        ok = (isinstance(item, dict) and isinstance(item.get("level"), int)
+              and item.get("kind") in ("warning", "breach") and item.get("to") in RECIPIENTS
+              and isinstance(item.get("at", 0), int | float))
+        if not ok:
+            raise fail(f"{where}.escalation[{i}]", "needs level (int), kind (warning|breach), "
+                                                   f"to ({'|'.join(sorted(RECIPIENTS))}), at (days from deadline)")
+        levels.append(EscalationLevel(item["level"], item["kind"], item["to"], float(item.get("at", 0))))
+    if [lv.level for lv in levels] != sorted({lv.level for lv in levels}):
+        raise fail(where, "escalation levels must be distinct and in increasing order")
+    return tuple(levels)
+
+
 def _guard_callable(name: str, negate: bool = False):
     test = GUARDS[name].test
     if negate:
@@ -309,7 +377,7 @@ def parse(text: str, source: str) -> WorkflowDefinition:
         raise fail("yaml", str(exc)) from None
     if not isinstance(raw, dict):
         raise fail("document", "must be a mapping")
-    unknown = {k for k in raw if not str(k).startswith("x-")} - _TOP_LEVEL
+    unknown = {k for k in raw if not str(k).startswith("x-")} - _TOP_LEVEL - _OPTIONAL
     if unknown:
         raise fail("document", f"unknown keys {sorted(unknown)}")
     missing = _TOP_LEVEL - set(raw)
@@ -327,6 +395,7 @@ def parse(text: str, source: str) -> WorkflowDefinition:
         key=raw["key"], version=raw["version"], title=_label(raw["title"], fail, "title"), initial=initial,
         states=states, transitions=tuple(transitions), source=source,
         machine=_build_machine(raw["key"], states, initial, transitions),
+        clocks=_clocks(raw.get("clocks"), states, fail),
     )
     return definition
 

@@ -35,7 +35,7 @@ def _customer_out(c: object) -> CustomerOut:
 
 
 @router.post("/staff", status_code=status.HTTP_201_CREATED, response_model=StaffOut, tags=["staff"],
-             responses=documented(409, 422), summary="Register a staff member (admin)")
+             responses=documented(400, 409, 422), summary="Register a staff member (admin)")
 def create_staff(body: StaffIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                  response: Response) -> StaffOut:
     d = staff.create(uow, actor, name=body.name, region=body.region, roles=body.roles, email=body.email,
@@ -63,7 +63,7 @@ def get_staff(staff_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, 
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"],
-              responses=documented(404, 409, 412, 422), summary="Change roles, region, active (admin)")
+              responses=documented(400, 404, 409, 412, 422), summary="Change roles, region, active (admin)")
 def patch_staff(staff_id: uuid.UUID, body: StaffPatch, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                 response: Response, if_match: IfMatch = None) -> StaffOut:
     changes = body.model_dump(exclude_unset=True)
@@ -73,7 +73,7 @@ def patch_staff(staff_id: uuid.UUID, body: StaffPatch, uow: UnitOfWorkDep, actor
 
 
 @router.post("/customers", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, tags=["customers"],
-             responses=documented(409, 422), summary="Register a customer")
+             responses=documented(400, 409, 422), summary="Register a customer")
 def create_customer(body: CustomerIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                     response: Response) -> CustomerOut:
     c = customers.create(uow, actor, name=body.name, contact_name=body.contact_name, phone=body.phone,
@@ -89,7 +89,7 @@ def get_customer(customer_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrinc
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenOut, tags=["tokens"],
-             responses=documented(422), summary="Issue an API token (admin); the token is shown once")
+             responses=documented(400, 422), summary="Issue an API token (admin); the token is shown once")
 def create_token(body: TokenIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> TokenOut:
     issued = tokens.issue(uow, actor, staff_id=body.staff_id, customer_id=body.customer_id,
                           client_name=body.client.name if body.client else None,

@@ -34,7 +34,8 @@ def _etag(response: Response, version: int) -> None:
     response.headers["ETag"] = f'"{version}"'
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectOut, responses=documented(409, 422),
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectOut,
+             responses=documented(400, 409, 422),
              summary="Receive an application for a connection")
 def create_project(body: ProjectIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                    response: Response) -> ProjectOut:
@@ -46,7 +47,7 @@ def create_project(body: ProjectIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
 
 @router.get("", response_model=Page[ProjectOut], responses=documented(422),
             summary="List projects (newest first), filtered; customers see only their own")
-def list_projects(uow: UnitOfWorkDep, actor: CurrentPrincipal,
+def list_projects(uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                   state: str | None = Query(None, max_length=50),
                   owner_id: uuid.UUID | None = Query(None, description="current stage owner (staff id)"),
                   customer_id: uuid.UUID | None = None,
@@ -55,15 +56,15 @@ def list_projects(uow: UnitOfWorkDep, actor: CurrentPrincipal,
                   cursor: Cursor = None, limit: Limit = 50) -> Page[ProjectOut]:
     filters = {"state": state, "owner_staff_id": owner_id, "customer_id": customer_id, "region": region,
                "workflow_key": workflow}
-    rows = projects.listing(uow, actor, filters=filters, after=after(cursor), limit=limit)
+    rows = projects.listing(uow, actor, filters=filters, after=after(cursor), limit=limit, now=now)
     nxt = encode_cursor(rows[-1].project.created_at, rows[-1].project.id) if len(rows) == limit else None
     return Page[ProjectOut](items=[ProjectOut.of(d) for d in rows], next_cursor=nxt)
 
 
 @router.get("/{project_id}", response_model=ProjectOut, responses=documented(404, 422))
-def get_project(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal,
+def get_project(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                 response: Response) -> ProjectOut:
-    d = projects.get(uow, actor, project_id)
+    d = projects.get(uow, actor, project_id, now)
     _etag(response, d.project.version)
     return ProjectOut.of(d)
 
@@ -82,7 +83,7 @@ def get_actions(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincip
 
 
 @router.post("/{project_id}/transitions", status_code=status.HTTP_201_CREATED, response_model=FiredOut,
-             responses=documented(404, 409, 412, 422), summary="Fire a transition (the stage owner)")
+             responses=documented(400, 404, 409, 412, 422), summary="Fire a transition (the stage owner)")
 def fire_transition(project_id: uuid.UUID, body: TransitionIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
                     now: Now, response: Response, if_match: IfMatch = None) -> FiredOut:
     request = transitions.FireRequest(name=body.name, input=body.input, comment=body.comment,
@@ -124,7 +125,7 @@ def list_assignments(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPr
             for a in transitions.assignments(uow, actor, project_id)]
 
 
-@router.put("/{project_id}/owner", response_model=ProjectOut, responses=documented(404, 409, 412, 422),
+@router.put("/{project_id}/owner", response_model=ProjectOut, responses=documented(400, 404, 409, 412, 422),
             summary="Reassign the current stage (project manager, supervisor, admin)")
 def reassign_owner(project_id: uuid.UUID, body: OwnerIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                    response: Response, if_match: IfMatch = None) -> ProjectOut:

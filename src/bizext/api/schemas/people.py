@@ -8,17 +8,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
-from bizext.api.schemas.common import ShortText, Strict
+from bizext.api.schemas.common import Strict
 
 StaffRoleName = Literal["admin", "customer_manager", "planner", "design_reviewer", "inspector",
                         "metering_technician", "project_manager", "supervisor"]
 ClientRoleName = Literal["integration", "escalation_checker"]
 Region = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
 Phone = Annotated[str, Field(min_length=1, max_length=50)]
+#: The name of a person, customer or client system. 200 characters: the width of the columns that hold it,
+#: including the transition history's actor_name, where a customer's or client's name is copied.
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class StaffIn(Strict):
-    name: ShortText
+    name: Name
     region: Region
     roles: list[StaffRoleName] = Field(min_length=1, max_length=8)
     email: EmailStr | None = None
@@ -27,12 +30,15 @@ class StaffIn(Strict):
 
 
 class StaffPatch(Strict):
-    name: ShortText | None = None
-    region: Region | None = None
-    roles: list[StaffRoleName] | None = Field(None, min_length=1, max_length=8)
+    """Only the fields sent change. email and phone may be cleared with null; the others may be omitted
+    but not null (their defaults are never validated, so an omitted field stays unset)."""
+
+    name: Name = None  # type: ignore[assignment]
+    region: Region = None  # type: ignore[assignment]
+    roles: list[StaffRoleName] = Field(None, min_length=1, max_length=8)  # type: ignore[assignment]
     email: EmailStr | None = None
     phone: Phone | None = None
-    active: bool | None = None
+    active: bool = None  # type: ignore[assignment]
 
 
 class StaffOut(BaseModel):
@@ -49,8 +55,8 @@ class StaffOut(BaseModel):
 
 
 class CustomerIn(Strict):
-    name: ShortText
-    contact_name: ShortText | None = None
+    name: Name
+    contact_name: Name | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
     external_ref: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
@@ -70,7 +76,7 @@ class CustomerOut(BaseModel):
 
 
 class ClientIn(Strict):
-    name: ShortText
+    name: Name
     roles: list[ClientRoleName] = Field(min_length=1)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bizext.api.schemas.clocks import ClockOut
 from bizext.api.schemas.common import Instant, Label, Owner, ShortText, Strict, Text
 from bizext.api.schemas.people import Region
 from bizext.services.projects import ProjectDetails
@@ -60,6 +61,7 @@ class ProjectOut(BaseModel):
     external_ref: str | None
     received_at: datetime
     flags: dict[str, Any]
+    clocks: list[ClockOut] = Field(description="the latest run of each clock that has started")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -74,7 +76,7 @@ class ProjectOut(BaseModel):
             project_manager_id=p.project_manager_id, title=p.title, site_address=p.site_address,
             voltage_kv=p.voltage_kv, capacity_kva=p.capacity_kva, supply=p.supply,  # type: ignore[arg-type]
             important=p.important, region=p.region, external_ref=p.external_ref, received_at=p.received_at,
-            flags=p.flags or {}, version=p.version, created_at=p.created_at, updated_at=p.updated_at)
+            flags=p.flags or {}, clocks=[ClockOut.of(c) for c in d.clocks], version=p.version, created_at=p.created_at, updated_at=p.updated_at)
 
 
 def owner_out(owner: OwnerRef | None) -> Owner | None:

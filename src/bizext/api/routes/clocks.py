@@ -1,0 +1,54 @@
+"""Clocks and holds of a project."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from bizext.api.deps import CurrentPrincipal, Now, UnitOfWorkDep
+from bizext.api.problems import documented
+from bizext.api.schemas.clocks import ClockOut, EscalationOut, HoldIn, HoldOut, HoldRelease
+from bizext.services import clocks, escalations, holds
+from bizext.services.calendars import calendar_for
+from bizext.services.principals import visible_project
+from bizext.services.projects import definition_of
+
+router = APIRouter(prefix="/v1/projects", tags=["clocks and holds"], responses=documented(401, 403, 404, 422))
+
+
+@router.get("/{project_id}/clocks", response_model=list[ClockOut],
+            summary="Every clock run of the project, current and past, oldest first")
+def list_clocks(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> list[ClockOut]:
+    project = visible_project(uow, actor, project_id)
+    views = clocks.views(definition_of(project), calendar_for(uow, project.region),
+                         uow.clocks.of_project(project.id), now)
+    return [ClockOut.of(v) for v in views]
+
+
+@router.post("/{project_id}/holds", status_code=status.HTTP_201_CREATED, response_model=HoldOut,
+             responses=documented(409), summary="Place a hold: pauses the clocks (customer or external party)")
+def place_hold(project_id: uuid.UUID, body: HoldIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+               response: Response) -> HoldOut:
+    hold = holds.place(uow, actor, project_id, reason=body.reason, party=body.party, at=body.occurred_at, now=now)
+    response.headers["Location"] = f"/v1/projects/{project_id}/holds/{hold.id}"
+    return HoldOut.of(hold)
+
+
+@router.post("/{project_id}/holds/{hold_id}/release", response_model=HoldOut, responses=documented(409),
+             summary="Release a hold: the clocks resume")
+def release_hold(project_id: uuid.UUID, hold_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal,
+                 now: Now, body: HoldRelease | None = None) -> HoldOut:
+    at = body.occurred_at if body else None
+    return HoldOut.of(holds.release(uow, actor, project_id, hold_id, at=at, now=now))
+
+
+@router.get("/{project_id}/holds", response_model=list[HoldOut], summary="Every hold, oldest first")
+def list_holds(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal) -> list[HoldOut]:
+    return [HoldOut.of(h) for h in holds.of_project(uow, actor, project_id)]
+
+
+@router.get("/{project_id}/escalations", response_model=list[EscalationOut],
+            summary="Escalations raised on this project, newest first")
+def project_escalations(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal) -> list[EscalationOut]:
+    return [EscalationOut.of(d) for d in escalations.of_project(uow, actor, project_id)]

@@ -1,0 +1,64 @@
+"""Escalations and the escalation check (the sweep external schedulers call)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, after
+from bizext.api.problems import documented
+from bizext.api.schemas.clocks import AcknowledgeIn, EscalationOut, SweepOut
+from bizext.api.schemas.common import Page, encode_cursor
+from bizext.api.deps import UnitOfWorkDep
+from bizext.services import escalations
+from bizext.services.principals import require
+
+router = APIRouter(prefix="/v1", tags=["escalations"], responses=documented(401, 403, 422))
+
+
+@router.get("/escalations", response_model=Page[EscalationOut], summary="Escalations, newest first")
+def list_escalations(
+    uow: UnitOfWorkDep, actor: CurrentPrincipal,
+    status: Literal["open", "acknowledged", "resolved"] | None = None,
+    level: int | None = Query(None, ge=0, le=9),
+    kind: Literal["warning", "breach", "unassigned"] | None = None,
+    project_id: uuid.UUID | None = None,
+    recipient_id: str | None = Query(None, pattern=r"^(me|[0-9a-fA-F-]{36})$",
+                                     description="a staff id, or `me`"),
+    cursor: Cursor = None, limit: Limit = 50,
+) -> Page[EscalationOut]:
+    filters = {"status": status, "level": level, "kind": kind, "project_id": project_id}
+    rows = escalations.listing(uow, actor, filters=filters, recipient=recipient_id, after=after(cursor), limit=limit)
+    nxt = encode_cursor(rows[-1].row.raised_at, rows[-1].row.id) if len(rows) == limit else None
+    return Page[EscalationOut](items=[EscalationOut.of(d) for d in rows], next_cursor=nxt)
+
+
+@router.get("/escalations/{escalation_id}", response_model=EscalationOut, responses=documented(404))
+def get_escalation(escalation_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal,
+                   response: Response) -> EscalationOut:
+    d = escalations.get(uow, actor, escalation_id)
+    response.headers["ETag"] = f'"{d.row.version}"'
+    return EscalationOut.of(d)
+
+
+@router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut,
+             responses=documented(404, 409, 412), summary="Acknowledge with a note (a recipient, or an admin)")
+def acknowledge(escalation_id: uuid.UUID, body: AcknowledgeIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
+                now: Now, response: Response, if_match: IfMatch = None) -> EscalationOut:
+    d = escalations.acknowledge(uow, actor, escalation_id, body.note, if_match=if_match, now=now)
+    response.headers["ETag"] = f'"{d.row.version}"'
+    return EscalationOut.of(d)
+
+
+@router.post("/escalation-checks", response_model=SweepOut,
+             summary="Run one escalation sweep now (idempotent; for external schedulers)")
+def escalation_check(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> SweepOut:
+    require(actor, "escalation_checker")
+    uow.session.rollback()  # the sweep commits batch by batch in its own units of work
+    result = escalations.sweep(request.app.state.database, now)
+    with request.app.state.database.uow() as read:
+        raised = escalations.get_many(read, result.raised)
+    return SweepOut(checked_at=result.checked_at, raised=[EscalationOut.of(d) for d in raised],
+                    resolved=result.resolved, runs_examined=result.runs_examined)

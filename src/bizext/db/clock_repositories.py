@@ -1,0 +1,168 @@
+"""Queries for clocks, holds, escalations and calendar overrides."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bizext.db.models import (
+    CalendarOverride,
+    ClockRun,
+    Escalation,
+    EscalationRecipient,
+    Hold,
+    Staff,
+    StaffRole,
+)
+from bizext.db.repositories import _Repository
+
+
+class CalendarRepository(_Repository):
+    def overrides(self, region: str) -> list[CalendarOverride]:
+        return list(self.session.scalars(select(CalendarOverride).where(CalendarOverride.region == region)))
+
+    def get(self, region: str, day: date) -> CalendarOverride | None:
+        return self.session.get(CalendarOverride, (region, day))
+
+    def remove(self, row: CalendarOverride) -> None:
+        self.session.delete(row)
+
+
+class ClockRepository(_Repository):
+    def running(self, project_id: uuid.UUID) -> list[ClockRun]:
+        return list(self.session.scalars(select(ClockRun).where(
+            ClockRun.project_id == project_id, ClockRun.stopped_at.is_(None)).order_by(ClockRun.started_at)))
+
+    def of_project(self, project_id: uuid.UUID) -> list[ClockRun]:
+        return list(self.session.scalars(select(ClockRun).where(ClockRun.project_id == project_id)
+                                         .order_by(ClockRun.started_at, ClockRun.clock, ClockRun.run)))
+
+    def of_projects(self, project_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ClockRun]]:
+        result: dict[uuid.UUID, list[ClockRun]] = {}
+        if project_ids:
+            for row in self.session.scalars(select(ClockRun).where(ClockRun.project_id.in_(project_ids))):
+                result.setdefault(row.project_id, []).append(row)
+        return result
+
+    def runs_so_far(self, project_id: uuid.UUID) -> dict[str, int]:
+        rows = self.session.execute(select(ClockRun.clock, ClockRun.run).where(ClockRun.project_id == project_id))
+        result: dict[str, int] = {}
+        for clock, run in rows:
+            result[clock] = max(result.get(clock, 0), run)
+        return result
+
+    def get(self, run_id: uuid.UUID) -> ClockRun | None:
+        return self.session.get(ClockRun, run_id)
+
+    def running_in_region(self, region: str) -> list[ClockRun]:
+        return list(self.session.scalars(select(ClockRun).where(
+            ClockRun.region == region, ClockRun.stopped_at.is_(None))))
+
+    def due(self, now: datetime, limit: int) -> list[ClockRun]:
+        """Running, unpaused runs whose next escalation level is due: a range scan of ix_clock_runs_due.
+        On PostgreSQL the rows are locked and rows other checkers hold are skipped, so concurrent sweeps
+        share the work instead of queueing on it (the unique dedupe_key is what makes it exactly once)."""
+        q = (select(ClockRun)
+             .where(ClockRun.stopped_at.is_(None), ClockRun.paused_since.is_(None),
+                    ClockRun.next_escalation_at <= now)
+             .order_by(ClockRun.next_escalation_at).limit(limit))
+        if self.session.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return list(self.session.scalars(q))
+
+
+class HoldRepository(_Repository):
+    def open_holds(self, project_id: uuid.UUID) -> list[Hold]:
+        return list(self.session.scalars(select(Hold).where(Hold.project_id == project_id,
+                                                            Hold.released_at.is_(None))))
+
+    def of_project(self, project_id: uuid.UUID) -> list[Hold]:
+        return list(self.session.scalars(select(Hold).where(Hold.project_id == project_id)
+                                         .order_by(Hold.placed_at)))
+
+    def get(self, hold_id: uuid.UUID) -> Hold | None:
+        return self.session.get(Hold, hold_id)
+
+
+class EscalationRepository(_Repository):
+    def raise_once(self, values: dict[str, Any], recipients: Sequence[uuid.UUID]) -> uuid.UUID | None:
+        """Insert unless an escalation with this dedupe_key exists; None when it did (nothing written)."""
+        dialect = self.session.get_bind().dialect.name
+        stmt = (pg_insert(Escalation) if dialect == "postgresql" else sqlite_insert(Escalation)).values(**values)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Escalation.id)
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        if new_id is not None and recipients:
+            self.session.execute(insert(EscalationRecipient), [
+                {"escalation_id": new_id, "staff_id": r} for r in dict.fromkeys(recipients)])
+        return new_id
+
+    def get(self, escalation_id: uuid.UUID) -> Escalation | None:
+        return self.session.get(Escalation, escalation_id)
+
+    def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Escalation]:
+        return list(self.session.scalars(select(Escalation).where(Escalation.id.in_(ids)))) if ids else []
+
+    def recipients(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[uuid.UUID, str]]]:
+        result: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {i: [] for i in ids}
+        if ids:
+            rows = self.session.execute(
+                select(EscalationRecipient.escalation_id, Staff.id, Staff.name)
+                .join(Staff, Staff.id == EscalationRecipient.staff_id)
+                .where(EscalationRecipient.escalation_id.in_(ids)).order_by(Staff.name))
+            for esc_id, staff_id, name in rows:
+                result[esc_id].append((staff_id, name))
+        return result
+
+    def open_for_run(self, run_id: uuid.UUID) -> list[Escalation]:
+        return list(self.session.scalars(select(Escalation).where(
+            Escalation.clock_run_id == run_id, Escalation.status != "resolved")))
+
+    def open_for_stage(self, stage_id: uuid.UUID, kind: str) -> list[Escalation]:
+        return list(self.session.scalars(select(Escalation).where(
+            Escalation.stage_occurrence_id == stage_id, Escalation.kind == kind,
+            Escalation.status != "resolved")))
+
+    def resolve_where_run_stopped(self, now: datetime) -> int:
+        """Safety net for the sweep: open escalations whose clock run has stopped. Reads open escalations
+        only (by index), never the history of stopped runs."""
+        run_stopped = select(ClockRun.id).where(ClockRun.id == Escalation.clock_run_id,
+                                                ClockRun.stopped_at.is_not(None)).exists()
+        result = self.session.execute(
+            update(Escalation).where(Escalation.status.in_(("open", "acknowledged")), run_stopped)
+            .values(status="resolved", resolved_at=now, resolution="completed_late",
+                    version=Escalation.version + 1)
+            .execution_options(synchronize_session=False))
+        return result.rowcount or 0
+
+    def listing(self, *, filters: dict[str, Any], recipient_id: uuid.UUID | None,
+                project_ids_of_customer: uuid.UUID | None,
+                after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Escalation]:
+        q = select(Escalation)
+        for column, value in filters.items():
+            if value is not None:
+                q = q.where(getattr(Escalation, column) == value)
+        if recipient_id is not None:
+            q = q.where(Escalation.id.in_(select(EscalationRecipient.escalation_id)
+                                          .where(EscalationRecipient.staff_id == recipient_id)))
+        if after is not None:
+            at, last = after
+            q = q.where(or_(Escalation.raised_at < at, and_(Escalation.raised_at == at, Escalation.id < last)))
+        return list(self.session.scalars(q.order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(limit)))
+
+    def is_recipient(self, escalation_id: uuid.UUID, staff_id: uuid.UUID) -> bool:
+        return self.session.get(EscalationRecipient, (escalation_id, staff_id)) is not None
+
+
+def supervisors_of(session: Any, region: str) -> list[uuid.UUID]:
+    return list(session.scalars(
+        select(Staff.id).join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == "supervisor"))
+        .where(Staff.region == region, Staff.active.is_(True)).order_by(Staff.id)))
+
+
+__all__ = ["CalendarRepository", "ClockRepository", "HoldRepository", "EscalationRepository", "supervisors_of"]

@@ -1,0 +1,223 @@
+"""Escalations (督办): raised exactly once per clock run and level by an idempotent sweep, plus the
+stage-level ones (a stage nobody could be given). Acknowledged by their recipients; resolved by the
+work getting done."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bizext.db.clock_repositories import supervisors_of
+from bizext.db.models import ClockRun, Escalation, Project, StageOccurrence
+from bizext.db.repositories import StaleVersion
+from bizext.db.session import Database, UnitOfWork
+from bizext.services import clocks
+from bizext.services.errors import ConcurrentModification, Forbidden, NotFound
+from bizext.services.principals import actor_label, visible_project
+from bizext.services.staff import check_if_match
+from bizext.workflow import clocks as rules
+from bizext.workflow.calendars import WorkingCalendar
+from bizext.workflow.engine import Actor
+
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class EscalationDetails:
+    row: Escalation
+    recipients: list[tuple[uuid.UUID, str]]
+    project_number: str | None = None
+
+
+def _recipients(uow: UnitOfWork, project: Project, who: str) -> list[uuid.UUID]:
+    """stage_owner → the current owner (the customer manager for customer stages, the project manager if
+    unassigned); project_manager → the project's, else the supervisors; supervisors → the region's."""
+    if who == "stage_owner":
+        if project.owner_kind == "staff" and project.owner_staff_id:
+            return [project.owner_staff_id]
+        if project.owner_kind == "customer" and project.customer_manager_id:
+            return [project.customer_manager_id]
+        who = "project_manager"
+    if who == "project_manager" and project.project_manager_id:
+        return [project.project_manager_id]
+    return supervisors_of(uow.session, project.region)
+
+
+def _local(cal: WorkingCalendar, instant: datetime) -> str:
+    return instant.astimezone(cal.zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _explain(project: Project, row: ClockRun, label: str, level: rules.EscalationLevel, cal: WorkingCalendar,
+             now: datetime) -> str:
+    standing = rules.standing(cal, clocks.as_run(row), now)
+    limit = f"{row.limit_days} working day{'s' if row.limit_days != 1 else ''}"
+    head = (f"{project.number} {project.title}: the {label} clock ({limit}, started "
+            f"{_local(cal, row.started_at)}) ")
+    if level.kind == "warning":
+        return head + (f"is due soon: deadline {_local(cal, standing.deadline_at)}, "
+                       f"{max(0, standing.remaining) / 3600:.1f} working hours left; stage {project.state}.")
+    late = -standing.remaining / 86400
+    return head + (f"missed its deadline {_local(cal, standing.deadline_at)}; overdue by {late:.1f} working days "
+                   f"(level {level.level}); stage {project.state}.")
+
+
+@dataclass
+class SweepResult:
+    checked_at: datetime
+    raised: list[uuid.UUID] = field(default_factory=list)
+    resolved: int = 0
+    runs_examined: int = 0
+
+
+def sweep(database: Database, now: datetime, batch: int = SWEEP_BATCH) -> SweepResult:
+    """Raise every escalation level that is due, exactly once, reading only due clock runs.
+
+    Safe to run from many processes at once: each batch is one transaction; rows are locked and skipped
+    by concurrent sweeps on PostgreSQL; the unique dedupe_key guarantees no level is raised twice."""
+    result = SweepResult(checked_at=now)
+    while True:
+        with database.uow(write=True) as uow:
+            rows = uow.clocks.due(now, batch)
+            calendars: dict[str, WorkingCalendar] = {}
+            for row in rows:
+                result.raised += _escalate_run(uow, row, calendars, now)
+                result.runs_examined += 1
+            uow.commit()
+        if len(rows) < batch:
+            break
+    with database.uow(write=True) as uow:
+        result.resolved += uow.escalations.resolve_where_run_stopped(now)
+        uow.commit()
+    return result
+
+
+def _escalate_run(uow: UnitOfWork, row: ClockRun, calendars: dict[str, WorkingCalendar],
+                  now: datetime) -> list[uuid.UUID]:
+    from bizext.services.calendars import calendar_for
+    from bizext.services.projects import definition_of
+
+    project = uow.projects.get(row.project_id)
+    assert project is not None
+    definition = definition_of(project)
+    cal = calendars.setdefault(row.region, calendar_for(uow, row.region))
+    clock = definition.clock(row.clock)
+    raised = []
+    run = clocks.as_run(row)
+    deadline_at = rules.deadline(cal, run)
+    stage = uow.projects.open_stage(project.id)
+    for level in (clock.levels_for(row.limit_days) if clock else ()):
+        if level.level <= row.escalated_level or rules.level_due_at(cal, run, level) > now:
+            continue
+        row.escalated_level = level.level
+        if level.kind == "warning" and deadline_at <= now:
+            continue  # the deadline has passed already: the breach says it, a warning would be noise
+        label = clock.label.get("en", row.clock) if clock else row.clock
+        new_id = uow.escalations.raise_once({
+            "id": uuid.uuid4(), "dedupe_key": f"clock:{row.id}:{level.level}", "project_id": project.id,
+            "stage_occurrence_id": stage.id if stage else row.stage_occurrence_id, "clock_run_id": row.id,
+            "clock": row.clock, "level": level.level, "kind": level.kind, "deadline_at": deadline_at,
+            "raised_at": now, "explanation": _explain(project, row, label, level, cal, now), "status": "open",
+            "version": 1}, _recipients(uow, project, level.recipients))
+        if new_id is not None:
+            raised.append(new_id)
+    clocks.refresh_schedule(row, definition, cal)
+    return raised
+
+
+def raise_unassigned(uow: UnitOfWork, project: Project, stage: StageOccurrence, role: str | None,
+                     now: datetime) -> uuid.UUID | None:
+    """A stage entered with no eligible owner escalates to the project manager at once."""
+    return uow.escalations.raise_once({
+        "id": uuid.uuid4(), "dedupe_key": f"unassigned:{stage.id}", "project_id": project.id,
+        "stage_occurrence_id": stage.id, "clock_run_id": None, "clock": None, "level": 1, "kind": "unassigned",
+        "deadline_at": None, "raised_at": now, "status": "open", "version": 1,
+        "explanation": f"{project.number} {project.title}: the {stage.state} stage has no eligible owner "
+                       f"(no active {role} in region {project.region}); assign one."},
+        _recipients(uow, project, "project_manager"))
+
+
+def resolve(rows: list[Escalation], resolution: str, now: datetime) -> None:
+    for row in rows:
+        if row.status != "resolved":
+            row.status, row.resolved_at, row.resolution = "resolved", now, resolution
+
+
+def on_clocks_stopped(uow: UnitOfWork, stopped: list[clocks.Stopped], now: datetime) -> None:
+    for s in stopped:
+        resolve(uow.escalations.open_for_run(s.run.id), "completed_late" if not s.met else "completed", now)
+
+
+# -- reading and acknowledging ------------------------------------------------------------------------
+def _readable(actor: Actor) -> None:
+    if actor.kind == "customer" or (actor.kind == "client" and "integration" not in actor.roles):
+        raise Forbidden("escalations are for staff and integration clients")
+
+
+def _details(uow: UnitOfWork, rows: list[Escalation]) -> list[EscalationDetails]:
+    recipients = uow.escalations.recipients([r.id for r in rows])
+    numbers = {}
+    for r in rows:
+        if r.project_id not in numbers:
+            p = uow.projects.get(r.project_id)
+            numbers[r.project_id] = p.number if p else None
+    return [EscalationDetails(r, recipients[r.id], numbers[r.project_id]) for r in rows]
+
+
+def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object], recipient: str | None,
+            after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[EscalationDetails]:
+    _readable(actor)
+    recipient_id = None
+    if recipient == "me":
+        if actor.kind != "staff" or actor.id is None:
+            return []
+        recipient_id = uuid.UUID(actor.id)
+    elif recipient is not None:
+        recipient_id = uuid.UUID(recipient)
+    rows = uow.escalations.listing(filters=filters, recipient_id=recipient_id, project_ids_of_customer=None,
+                                   after=after, limit=limit)
+    return _details(uow, rows)
+
+
+def get(uow: UnitOfWork, actor: Actor, escalation_id: uuid.UUID) -> EscalationDetails:
+    _readable(actor)
+    row = uow.escalations.get(escalation_id)
+    if row is None:
+        raise NotFound("escalation", escalation_id)
+    return _details(uow, [row])[0]
+
+
+def acknowledge(uow: UnitOfWork, actor: Actor, escalation_id: uuid.UUID, note: str, *, if_match: str | None,
+                now: datetime) -> EscalationDetails:
+    """A recipient (or an admin) says they have seen it and what they are doing about it."""
+    _readable(actor)
+    row = uow.escalations.get(escalation_id)
+    if row is None:
+        raise NotFound("escalation", escalation_id)
+    is_recipient = actor.kind == "staff" and actor.id is not None and uow.escalations.is_recipient(
+        row.id, uuid.UUID(actor.id))
+    if not (is_recipient or actor.is_admin):
+        raise Forbidden("only a recipient of the escalation, or an admin, may acknowledge it")
+    check_if_match(if_match, row.version)
+    if row.status == "open":
+        row.status = "acknowledged"
+    row.acknowledged_at, row.acknowledged_by, row.note = now, actor_label(actor), note
+    try:
+        uow.escalations.flush()
+    except StaleVersion:
+        raise ConcurrentModification("escalation", escalation_id) from None
+    uow.commit()
+    return _details(uow, [row])[0]
+
+
+def get_many(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[EscalationDetails]:
+    rows = {r.id: r for r in uow.escalations.by_ids(ids)}
+    return _details(uow, [rows[i] for i in ids if i in rows])
+
+
+def of_project(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[EscalationDetails]:
+    _readable(actor)
+    project = visible_project(uow, actor, project_id)
+    rows = uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None,
+                                   project_ids_of_customer=None, after=None, limit=1000)
+    return _details(uow, rows)
