@@ -17,6 +17,8 @@ app = typer.Typer(help="bizext: business-expansion workflow engine for electric 
                   no_args_is_help=True, add_completion=False)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
+escalations_app = typer.Typer(help="Escalation checks (for cron or a Kubernetes CronJob).", no_args_is_help=True)
+app.add_typer(escalations_app, name="escalations")
 
 OPENAPI_FILE = Path("openapi.yaml")
 
@@ -41,20 +43,65 @@ def migrate(revision: str = "head") -> None:
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1) -> None:
-    """Serve the API (migrating first if the database is new)."""
+          workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1,
+          worker: Annotated[bool, typer.Option(help="also run the escalation worker in this process")] = True,
+          ) -> None:
+    """Serve the API (migrating first if the database is new), with the escalation worker unless told not to."""
+    import logging
+
     import uvicorn
 
     from bizext.db.migrations import is_new, upgrade
+    from bizext.worker import start_in_background
 
     db = _database()
     if is_new(db.engine):
         typer.echo("new database: migrating to head")
         upgrade(db.engine)
-    db.dispose()
+    if worker:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
+        start_in_background(db, Settings().sweep_interval)
+    else:
+        db.dispose()
     typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
     uvicorn.run("bizext.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
+
+
+@app.command("worker")
+def worker_command(interval: Annotated[Optional[float], typer.Option(
+        help="seconds between sweeps (default BIZEXT_SWEEP_INTERVAL, 60)")] = None) -> None:
+    """Run escalation sweeps until stopped (SIGINT/SIGTERM). Safe to run many at once on PostgreSQL."""
+    import logging
+    import signal
+    import threading
+
+    from bizext.worker import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    run(_database(), interval or Settings().sweep_interval, stop)
+
+
+@escalations_app.command("check")
+def escalations_check() -> None:
+    """Run one escalation sweep now and print what it raised (idempotent: run it as often as you like)."""
+    import json
+
+    from bizext.services.escalations import get_many, sweep
+
+    db = _database()
+    result = sweep(db, clock.now())
+    with db.uow() as uow:
+        raised = get_many(uow, result.raised)
+    typer.echo(json.dumps({
+        "checked_at": result.checked_at.isoformat(), "runs_examined": result.runs_examined,
+        "resolved": result.resolved,
+        "raised": [{"id": str(d.row.id), "project": d.project_number, "clock": d.row.clock, "level": d.row.level,
+                    "kind": d.row.kind, "recipients": [n for _, n in d.recipients]} for d in raised],
+    }, ensure_ascii=False, indent=2))
 
 
 def openapi_text() -> str:

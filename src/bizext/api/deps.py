@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bizext.api.schemas.common import decode_cursor
@@ -16,6 +17,40 @@ from bizext.workflow.engine import Actor
 
 _bearer = HTTPBearer(auto_error=False, description="an API token (`bxt_…`) or BIZEXT_ADMIN_TOKEN")
 _READS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _nul_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Where, in a JSON document, a string (a value or a key) contains NUL."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield (*path, key)
+            else:
+                yield from _nul_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, (*path, index))
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """Refuse NUL characters (U+0000) anywhere in a request's parameters or JSON body: PostgreSQL cannot
+    store or compare them, so without this check they would fail as a 500 there and pass on SQLite."""
+    params = [("path", *item) for item in request.path_params.items()]
+    params += [("query", *item) for item in request.query_params.multi_items()]
+    problems: list[tuple[str | int, ...]] = [(where, name) for where, name, value in params
+                                             if "\x00" in f"{name}{value}"]
+    if request.method not in _READS:
+        try:
+            body = await request.json()  # parsed (and cached) by FastAPI already for JSON bodies
+        except ValueError:  # not JSON: the route's own body validation answers
+            body = None
+        problems += [("body", *path) for path in _nul_paths(body)]
+    if problems:
+        raise RequestValidationError([{"type": "value_error", "loc": loc, "input": None,
+                                       "msg": "must not contain NUL characters (U+0000)"} for loc in problems])
 
 
 def _uow(request: Request) -> Iterator[UnitOfWork]:
@@ -37,6 +72,8 @@ def _now(request: Request) -> datetime:
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_uow)]
+#: For the routers that reach the database: `APIRouter(dependencies=[RefuseNul])`.
+RefuseNul = Depends(refuse_nul_characters)
 CurrentPrincipal = Annotated[Actor, Depends(_actor)]
 Now = Annotated[datetime, Depends(_now)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='strong ETag, e.g. "3"')]

@@ -160,9 +160,14 @@ class EscalationRepository(_Repository):
 
 
 def supervisors_of(session: Any, region: str) -> list[uuid.UUID]:
-    return list(session.scalars(
-        select(Staff.id).join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == "supervisor"))
-        .where(Staff.region == region, Staff.active.is_(True)).order_by(Staff.id)))
+    """The region's active supervisors; if it has none, the active admins, so that nothing escalates to
+    nobody."""
+    def holders(role: str, region: str | None) -> list[uuid.UUID]:
+        q = (select(Staff.id).join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
+             .where(Staff.active.is_(True)).order_by(Staff.id))
+        return list(session.scalars(q.where(Staff.region == region) if region else q))
+
+    return holders("supervisor", region) or holders("admin", None)
 
 
 __all__ = ["CalendarRepository", "ClockRepository", "HoldRepository", "EscalationRepository", "supervisors_of"]

@@ -131,7 +131,8 @@ def load(uow: UnitOfWork, now: datetime) -> DemoResult:
                 n += 1
         made = [customers.create(uow, admin, now=now, email=None, **c) for c in CUSTOMERS]
         for i, spec in enumerate(PROJECTS):
-            start = now - timedelta(days=40 - i)
+            # Spread the projects so that some current stages are on track and some overdue.
+            start = now - timedelta(hours=20 * len(spec["path"]) + 6 + 18 * i)
             d = projects.create(uow, admin, projects.NewProject(
                 title=spec["title"], site_address=f"{100 + i} {spec['region'].title()} Road, Shanghai",
                 voltage_kv=spec["voltage_kv"], capacity_kva=spec["capacity_kva"], supply=spec["supply"],

@@ -6,12 +6,12 @@ from datetime import date
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from bizext.api.deps import CurrentPrincipal, Now, UnitOfWorkDep
+from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import CalendarDayOut, CalendarOut, DayOverrideIn, DayOverrideOut
 from bizext.services import calendars
 
-router = APIRouter(prefix="/v1/calendars", tags=["calendars"], responses=documented(401, 422))
+router = APIRouter(prefix="/v1/calendars", tags=["calendars"], responses=documented(401, 422), dependencies=[RefuseNul])
 Region = Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
@@ -24,7 +24,7 @@ def get_calendar(uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now, region: 
         CalendarDayOut(date=d.day, working=d.working, name=d.name, overridden=d.overridden) for d in days])
 
 
-@router.put("/{region}/days/{day}", response_model=DayOverrideOut, responses=documented(403),
+@router.put("/{region}/days/{day}", response_model=DayOverrideOut, responses=documented(400, 403),
             summary="Record an override for one date (admin); running deadlines in the region move")
 def put_day(day: date, body: DayOverrideIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
             region: str = Region) -> DayOverrideOut:

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from bizext.api.deps import CurrentPrincipal, Now, UnitOfWorkDep
+from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import ClockOut, EscalationOut, HoldIn, HoldOut, HoldRelease
 from bizext.services import clocks, escalations, holds
@@ -14,7 +14,8 @@ from bizext.services.calendars import calendar_for
 from bizext.services.principals import visible_project
 from bizext.services.projects import definition_of
 
-router = APIRouter(prefix="/v1/projects", tags=["clocks and holds"], responses=documented(401, 403, 404, 422))
+router = APIRouter(prefix="/v1/projects", tags=["clocks and holds"], responses=documented(401, 403, 404, 422),
+                   dependencies=[RefuseNul])
 
 
 @router.get("/{project_id}/clocks", response_model=list[ClockOut],
@@ -27,7 +28,7 @@ def list_clocks(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincip
 
 
 @router.post("/{project_id}/holds", status_code=status.HTTP_201_CREATED, response_model=HoldOut,
-             responses=documented(409), summary="Place a hold: pauses the clocks (customer or external party)")
+             responses=documented(400, 409), summary="Place a hold: pauses the clocks (customer or external party)")
 def place_hold(project_id: uuid.UUID, body: HoldIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                response: Response) -> HoldOut:
     hold = holds.place(uow, actor, project_id, reason=body.reason, party=body.party, at=body.occurred_at, now=now)
@@ -35,7 +36,7 @@ def place_hold(project_id: uuid.UUID, body: HoldIn, uow: UnitOfWorkDep, actor: C
     return HoldOut.of(hold)
 
 
-@router.post("/{project_id}/holds/{hold_id}/release", response_model=HoldOut, responses=documented(409),
+@router.post("/{project_id}/holds/{hold_id}/release", response_model=HoldOut, responses=documented(400, 409),
              summary="Release a hold: the clocks resume")
 def release_hold(project_id: uuid.UUID, hold_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal,
                  now: Now, body: HoldRelease | None = None) -> HoldOut:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, after
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, after
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import AcknowledgeIn, EscalationOut, SweepOut
 from bizext.api.schemas.common import Page, encode_cursor
@@ -15,7 +15,7 @@ from bizext.api.deps import UnitOfWorkDep
 from bizext.services import escalations
 from bizext.services.principals import require
 
-router = APIRouter(prefix="/v1", tags=["escalations"], responses=documented(401, 403, 422))
+router = APIRouter(prefix="/v1", tags=["escalations"], responses=documented(401, 403, 422), dependencies=[RefuseNul])
 
 
 @router.get("/escalations", response_model=Page[EscalationOut], summary="Escalations, newest first")
@@ -44,7 +44,7 @@ def get_escalation(escalation_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentP
 
 
 @router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut,
-             responses=documented(404, 409, 412), summary="Acknowledge with a note (a recipient, or an admin)")
+             responses=documented(400, 404, 409, 412), summary="Acknowledge with a note (a recipient, or an admin)")
 def acknowledge(escalation_id: uuid.UUID, body: AcknowledgeIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
                 now: Now, response: Response, if_match: IfMatch = None) -> EscalationOut:
     d = escalations.acknowledge(uow, actor, escalation_id, body.note, if_match=if_match, now=now)

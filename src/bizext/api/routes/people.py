@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Query, Response, status
 
-from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, UnitOfWorkDep, after
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
 from bizext.api.problems import documented
 from bizext.api.schemas.common import Page, encode_cursor
 from bizext.api.schemas.people import (
@@ -21,7 +21,7 @@ from bizext.api.schemas.people import (
 )
 from bizext.services import customers, staff, tokens
 
-router = APIRouter(prefix="/v1", responses=documented(401, 403))
+router = APIRouter(prefix="/v1", responses=documented(401, 403), dependencies=[RefuseNul])
 
 
 def _staff_out(d: staff.StaffDetails) -> StaffOut:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, UnitOfWorkDep, after
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
 from bizext.api.problems import documented
 from bizext.api.schemas.common import Label, Owner, Page, encode_cursor
 from bizext.api.schemas.projects import (
@@ -26,7 +26,7 @@ from bizext.api.schemas.projects import (
 from bizext.services import projects, transitions
 from bizext.workflow.errors import OwnerRef
 
-router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=documented(401, 403))
+router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=documented(401, 403), dependencies=[RefuseNul])
 ProjectId = Annotated[uuid.UUID, "project id"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -126,7 +126,7 @@ class CalendarOut(BaseModel):
 
 class DayOverrideIn(Strict):
     working: bool
-    name: ShortText | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None  # the column is 200 wide
 
 
 class DayOverrideOut(CalendarDayOut):
