@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from bizext.workflow.calendars import DAY, WorkingCalendar
@@ -201,3 +202,32 @@ def test_recipients_acknowledge_with_a_note_and_others_may_not(world, client, cl
 def test_only_checkers_and_admins_run_escalation_checks(world, client):
     assert client.post("/v1/escalation-checks", headers=world.person("supervisor").headers).status_code == 403
     assert client.post("/v1/escalation-checks", headers=world.admin.headers).status_code == 200
+
+
+def test_every_hold_appears_in_the_project_history(world, client):
+    project = world.new_project()
+    cm = world.person("customer_manager")
+    hold = world.ok(client.post(f"/v1/projects/{project['id']}/holds", json={"reason": "site flooded",
+                                "party": "external"}, headers=cm.headers), 201)
+    world.ok(client.post(f"/v1/projects/{project['id']}/holds/{hold['id']}/release", headers=cm.headers))
+    world.fire(project["id"], "accept", cm)
+    types = [e["type"] for e in world.ok(client.get(f"/v1/projects/{project['id']}/history", headers=cm.headers))]
+    assert {"hold.placed", "hold.released", "transition.fired", "project.received"} <= set(types)
+    assert types.index("hold.placed") < types.index("hold.released")
+    listed = world.ok(client.get(f"/v1/projects/{project['id']}/holds", headers=world.customers[0].headers))
+    assert [h["party"] for h in listed] == ["external"] and listed[0]["released_at"] is not None
+
+
+def test_holds_are_placed_by_the_projects_people_and_customers_only_for_themselves(world, client):
+    project = world.new_project()
+    url = f"/v1/projects/{project['id']}/holds"
+    assert client.post(url, json={"reason": "x", "party": "external"},
+                       headers=world.person("planner").headers).status_code == 403
+    assert client.post(url, json={"reason": "x", "party": "external"},
+                       headers=world.customers[0].headers).status_code == 403
+    assert client.post(url, json={"reason": "waiting for our board", "party": "customer"},
+                       headers=world.customers[0].headers).status_code == 201
+    assert client.post(url, json={"reason": "x", "party": "customer"},
+                       headers=world.customers[1].headers).status_code == 404
+    released = client.post(f"{url}/{uuid.uuid4()}/release", headers=world.admin.headers)
+    assert released.status_code == 404

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Response, status
 
 from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
 from bizext.api.problems import documented
-from bizext.api.schemas.clocks import ClockOut, EscalationOut, HoldIn, HoldOut, HoldRelease
-from bizext.services import clocks, escalations, holds
+from bizext.api.schemas.clocks import ClockOut, EscalationOut, HistoryEntry, HoldIn, HoldOut, HoldRelease
+from bizext.services import clocks, escalations, history, holds
 from bizext.services.calendars import calendar_for
 from bizext.services.principals import visible_project
 from bizext.services.projects import definition_of
@@ -53,3 +53,10 @@ def list_holds(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipa
             summary="Escalations raised on this project, newest first")
 def project_escalations(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal) -> list[EscalationOut]:
     return [EscalationOut.of(d) for d in escalations.of_project(uow, actor, project_id)]
+
+
+@router.get("/{project_id}/history", response_model=list[HistoryEntry],
+            summary="Transitions, assignments, holds and escalations on one timeline, oldest first")
+def project_history(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal) -> list[HistoryEntry]:
+    return [HistoryEntry(at=e.at, type=e.type, summary=e.summary, data=e.data)
+            for e in history.timeline(uow, actor, project_id)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bizext.api.schemas.common import Instant, Label, Owner, ShortText, Strict, Text
+from bizext.api.schemas.common import Instant, Label, Owner, Strict, Text
 from bizext.services.clocks import ClockView
 from bizext.services.escalations import EscalationDetails
 
@@ -109,6 +109,14 @@ class SweepOut(BaseModel):
     raised: list[EscalationOut]
     resolved: int = Field(description="escalations resolved by this sweep")
     runs_examined: int = Field(description="due clock runs read")
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    type: str = Field(description="project.received, transition.fired, owner.assigned, owner.reassigned, "
+                                  "hold.placed, hold.released, escalation.raised/acknowledged/resolved")
+    summary: str
+    data: dict[str, Any]
 
 
 class CalendarDayOut(BaseModel):
