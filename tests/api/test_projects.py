@@ -164,3 +164,11 @@ def test_workflows_describe_states_transitions_and_a_generated_diagram(client):
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok", "detail": None}
     assert client.get("/readyz").status_code == 200
+
+
+def test_interactive_docs_work_offline_with_assets_served_by_bizext(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text and "https://" not in page.text
+    asset = next(part.split('"')[1] for part in page.text.split("src=")[1:] if part.startswith('"/'))
+    assert client.get(asset).status_code == 200

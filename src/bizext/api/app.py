@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from bizext import __version__, clock
 from bizext.api import problems
@@ -29,7 +30,8 @@ definition; every stage has exactly one responsible owner, and only that owner m
 def create_app(settings: Settings | None = None, database: Database | None = None,
                now: Callable[[], datetime] = clock.now) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="bizext", version=__version__, description=DESCRIPTION.strip(),
+    # The docs' Swagger UI is served by bizext itself: a utility's intranet has no CDN.
+    app = FastAPIOffline(title="bizext", version=__version__, description=DESCRIPTION.strip(),
                   openapi_tags=[{"name": "projects", "description": "Applications and their workflow"},
                                 {"name": "clocks and holds",
                                  "description": "Working-day time limits (时限) and recorded pauses (暂停)"},
