@@ -25,7 +25,7 @@ def list_escalations(
     level: int | None = Query(None, ge=0, le=9),
     kind: Literal["warning", "breach", "unassigned"] | None = None,
     project_id: uuid.UUID | None = None,
-    recipient_id: str | None = Query(None, pattern=r"^(me|[0-9a-fA-F-]{36})$",
+    recipient_id: str | None = Query(None, pattern=r"^(me|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$",
                                      description="a staff id, or `me`"),
     cursor: Cursor = None, limit: Limit = 50,
 ) -> Page[EscalationOut]:
