@@ -149,3 +149,17 @@ def test_demo_on_a_new_sqlite_file_loads_projects_moved_through_their_workflows(
         listed = client.get("/v1/projects", params={"limit": 200}, headers={"Authorization": f"Bearer {ADMIN}"})
     assert listed.status_code == 200, listed.text
     assert len(listed.json()["items"]) == projects
+
+
+def test_tokens_create_refuses_an_unknown_client_role_and_an_overlong_name(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bizext.cli import app
+
+    monkeypatch.setenv("BIZEXT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    bad_role = runner.invoke(app, ["tokens", "create", "--client", "ci", "--role", "superuser"])
+    assert bad_role.exit_code == 2 and "superuser" in bad_role.output
+    long_name = runner.invoke(app, ["tokens", "create", "--client", "x" * 201, "--role", "integration"])
+    assert long_name.exit_code == 2

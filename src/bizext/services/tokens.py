@@ -10,7 +10,7 @@ from datetime import datetime
 from bizext.db.models import ApiToken
 from bizext.db.session import UnitOfWork
 from bizext.services.errors import NotFound
-from bizext.services.principals import new_token, require, revoke
+from bizext.services.principals import CLIENT_ROLES, new_token, require, revoke
 from bizext.workflow.engine import Actor
 from bizext.workflow.errors import FieldProblem, InvalidInput
 
@@ -27,6 +27,14 @@ def issue(uow: UnitOfWork, actor: Actor, *, staff_id: uuid.UUID | None, customer
     given = [x for x in (staff_id, customer_id, client_name) if x is not None]
     if len(given) != 1:
         raise InvalidInput([FieldProblem("", "give exactly one of staff_id, customer_id or client")])
+    if client_name is not None:
+        # The CLI reaches here without the API's schema, so the service checks what the columns need.
+        if not 0 < len(client_name) <= 200 or "\x00" in client_name:
+            raise InvalidInput([FieldProblem("/client/name", "1 to 200 characters")])
+        unknown = sorted(set(client_roles or ()) - CLIENT_ROLES)
+        if unknown or not client_roles:
+            raise InvalidInput([FieldProblem("/client/roles", f"give one or more of {sorted(CLIENT_ROLES)}"
+                                             + (f"; unknown: {unknown}" if unknown else ""))])
     if staff_id is not None and uow.staff.get(staff_id) is None:
         raise InvalidInput([FieldProblem("/staff_id", f"no staff member {staff_id}")])
     if customer_id is not None and uow.customers.get(customer_id) is None:
