@@ -180,6 +180,18 @@ class ProjectRepository(_Repository):
     def get(self, project_id: uuid.UUID) -> Project | None:
         return self.session.get(Project, project_id)
 
+    def by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Project]:
+        if not ids:
+            return {}
+        return {p.id: p for p in self.session.scalars(select(Project).where(Project.id.in_(set(ids))))}
+
+    def open_stages(self, project_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StageOccurrence]:
+        if not project_ids:
+            return {}
+        rows = self.session.scalars(select(StageOccurrence).where(
+            StageOccurrence.project_id.in_(set(project_ids)), StageOccurrence.left_at.is_(None)))
+        return {s.project_id: s for s in rows}
+
     def by_external_ref(self, customer_id: uuid.UUID, ref: str) -> Project | None:
         return self.session.scalar(
             select(Project).where(Project.customer_id == customer_id, Project.external_ref == ref))

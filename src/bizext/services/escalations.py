@@ -30,18 +30,27 @@ class EscalationDetails:
     project_number: str | None = None
 
 
-def _recipients(uow: UnitOfWork, project: Project, who: str) -> list[uuid.UUID]:
-    """stage_owner → the current owner (the customer manager for customer stages, the project manager if
-    unassigned); project_manager → the project's, else the supervisors; supervisors → the region's."""
-    if who == "stage_owner":
-        if project.owner_kind == "staff" and project.owner_staff_id:
-            return [project.owner_staff_id]
-        if project.owner_kind == "customer" and project.customer_manager_id:
-            return [project.customer_manager_id]
-        who = "project_manager"
-    if who == "project_manager" and project.project_manager_id:
-        return [project.project_manager_id]
-    return supervisors_of(uow.session, project.region)
+class _Recipients:
+    """Who an escalation goes to, with the region lookups of one sweep batch cached."""
+
+    def __init__(self, uow: UnitOfWork):
+        self.uow = uow
+        self._supervisors: dict[str, list[uuid.UUID]] = {}
+
+    def __call__(self, project: Project, who: str) -> list[uuid.UUID]:
+        """stage_owner → the current owner (the customer manager for customer stages, the project manager
+        if unassigned); project_manager → the project's, else the supervisors; supervisors → the region's."""
+        if who == "stage_owner":
+            if project.owner_kind == "staff" and project.owner_staff_id:
+                return [project.owner_staff_id]
+            if project.owner_kind == "customer" and project.customer_manager_id:
+                return [project.customer_manager_id]
+            who = "project_manager"
+        if who == "project_manager" and project.project_manager_id:
+            return [project.project_manager_id]
+        if project.region not in self._supervisors:
+            self._supervisors[project.region] = supervisors_of(self.uow.session, project.region)
+        return self._supervisors[project.region]
 
 
 def _local(cal: WorkingCalendar, instant: datetime) -> str:
@@ -76,12 +85,13 @@ def sweep(database: Database, now: datetime, batch: int = SWEEP_BATCH) -> SweepR
     Safe to run from many processes at once: each batch is one transaction; rows are locked and skipped
     by concurrent sweeps on PostgreSQL; the unique dedupe_key guarantees no level is raised twice."""
     result = SweepResult(checked_at=now)
+    calendars: dict[str, WorkingCalendar] = {}
     while True:
         with database.uow(write=True) as uow:
             rows = uow.clocks.due(now, batch)
-            calendars: dict[str, WorkingCalendar] = {}
+            batch_ctx = _Batch(uow, rows, calendars)
             for row in rows:
-                result.raised += _escalate_run(uow, row, calendars, now)
+                result.raised += _escalate_run(batch_ctx, row, now)
                 result.runs_examined += 1
             uow.commit()
         if len(rows) < batch:
@@ -92,20 +102,33 @@ def sweep(database: Database, now: datetime, batch: int = SWEEP_BATCH) -> SweepR
     return result
 
 
-def _escalate_run(uow: UnitOfWork, row: ClockRun, calendars: dict[str, WorkingCalendar],
-                  now: datetime) -> list[uuid.UUID]:
-    from bizext.services.calendars import calendar_for
+class _Batch:
+    """What one batch of due runs needs, loaded with one query per kind instead of one per run."""
+
+    def __init__(self, uow: UnitOfWork, rows: list[ClockRun], calendars: dict[str, WorkingCalendar]):
+        from bizext.services.calendars import calendar_for
+
+        self.uow = uow
+        ids = [r.project_id for r in rows]
+        self.projects = uow.projects.by_ids(ids)
+        self.stages = uow.projects.open_stages(ids)
+        self.recipients = _Recipients(uow)
+        for region in {r.region for r in rows} - set(calendars):
+            calendars[region] = calendar_for(uow, region)
+        self.calendars = calendars
+
+
+def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID]:
     from bizext.services.projects import definition_of
 
-    project = uow.projects.get(row.project_id)
-    assert project is not None
+    uow, project = batch.uow, batch.projects[row.project_id]
     definition = definition_of(project)
-    cal = calendars.setdefault(row.region, calendar_for(uow, row.region))
+    cal = batch.calendars[row.region]
     clock = definition.clock(row.clock)
     raised = []
     run = clocks.as_run(row)
     deadline_at = rules.deadline(cal, run)
-    stage = uow.projects.open_stage(project.id)
+    stage = batch.stages.get(project.id)
     for level in (clock.levels_for(row.limit_days) if clock else ()):
         if level.level <= row.escalated_level or rules.level_due_at(cal, run, level) > now:
             continue
@@ -118,7 +141,7 @@ def _escalate_run(uow: UnitOfWork, row: ClockRun, calendars: dict[str, WorkingCa
             "stage_occurrence_id": stage.id if stage else row.stage_occurrence_id, "clock_run_id": row.id,
             "clock": row.clock, "level": level.level, "kind": level.kind, "deadline_at": deadline_at,
             "raised_at": now, "explanation": _explain(project, row, label, level, cal, now), "status": "open",
-            "version": 1}, _recipients(uow, project, level.recipients))
+            "version": 1}, batch.recipients(project, level.recipients))
         if new_id is not None:
             raised.append(new_id)
     clocks.refresh_schedule(row, definition, cal)
@@ -134,7 +157,7 @@ def raise_unassigned(uow: UnitOfWork, project: Project, stage: StageOccurrence, 
         "deadline_at": None, "raised_at": now, "status": "open", "version": 1,
         "explanation": f"{project.number} {project.title}: the {stage.state} stage has no eligible owner "
                        f"(no active {role} in region {project.region}); assign one."},
-        _recipients(uow, project, "project_manager"))
+        _Recipients(uow)(project, "project_manager"))
 
 
 def resolve(rows: list[Escalation], resolution: str, now: datetime) -> None:
