@@ -104,38 +104,23 @@ class StaffRepository(_Repository):
 
     def least_loaded(self, role: str, region: str) -> list[tuple[uuid.UUID, int]]:
         """Active holders of `role` in `region` with their number of open stages, fewest first."""
-        open_stages = (
-            select(func.count()).select_from(StageOccurrence)
-            .where(StageOccurrence.owner_staff_id == Staff.id, StageOccurrence.left_at.is_(None))
-            .scalar_subquery()
-        )
-        q = (
-            select(Staff.id, open_stages.label("open_stages"))
-            .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
-            .where(Staff.region == region, Staff.active.is_(True))
-            .order_by(open_stages, Staff.id)
-            .limit(5)
-        )
-        return [(row[0], row[1]) for row in self.session.execute(q)]
-
-
+        open_stages = (select(func.count()).select_from(StageOccurrence)
+                       .where(StageOccurrence.owner_staff_id == Staff.id, StageOccurrence.left_at.is_(None)))
+        return self._fewest_first(role, region, open_stages.scalar_subquery())
 
     def least_loaded_managers(self, role: str, region: str) -> list[tuple[uuid.UUID, int]]:
         """Active holders of a project-level role (customer or project manager) in `region`, with the
-        number of open projects they hold in it, fewest first."""
+        number of open projects they hold, fewest first."""
         column = Project.customer_manager_id if role == "customer_manager" else Project.project_manager_id
-        open_projects = (
-            select(func.count()).select_from(Project)
-            .where(column == Staff.id, Project.owner_kind.is_not(None))
-            .scalar_subquery()
-        )
-        q = (
-            select(Staff.id, open_projects.label("open_projects"))
-            .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
-            .where(Staff.region == region, Staff.active.is_(True))
-            .order_by(open_projects, Staff.id)
-            .limit(5)
-        )
+        open_projects = (select(func.count()).select_from(Project)
+                         .where(column == Staff.id, Project.owner_kind.is_not(None)))
+        return self._fewest_first(role, region, open_projects.scalar_subquery())
+
+    def _fewest_first(self, role: str, region: str, load: Any) -> list[tuple[uuid.UUID, int]]:
+        q = (select(Staff.id, load.label("load"))
+             .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
+             .where(Staff.region == region, Staff.active.is_(True))
+             .order_by(load, Staff.id).limit(5))
         return [(row[0], row[1]) for row in self.session.execute(q)]
 
 
