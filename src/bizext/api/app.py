@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from bizext import __version__, clock
 from bizext.api import problems
-from bizext.api.routes import calendars, clocks, escalations, health, people, projects, workflows
+from bizext.api.routes import calendars, clocks, escalations, events, health, people, projects, workflows
 from bizext.config import Settings
 from bizext.db.session import Database
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                  "description": "Working-day time limits (时限) and recorded pauses (暂停)"},
                                 {"name": "escalations", "description": "Warnings and breaches (预警, 督办)"},
                                 {"name": "calendars", "description": "Working days per region"},
+                                {"name": "events", "description": "The feed of everything that happened"},
                                 {"name": "workflows", "description": "Workflow definitions (data)"},
                                 {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},
                                 {"name": "health"}])
@@ -44,6 +45,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(settings.database_url, settings.db_pool_size)
     app.state.clock = now
     problems.install(app)
-    for module in (health, workflows, projects, clocks, escalations, calendars, people):
+    for module in (health, workflows, projects, clocks, escalations, calendars, events, people):
         app.include_router(module.router)
     return app

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -335,3 +337,51 @@ class EscalationRecipient(Base):
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), primary_key=True)
 
     __table_args__ = (Index("ix_escalation_recipients_staff_id", "staff_id", "escalation_id"),)
+
+
+class Event(Base):
+    """Append-only record of what happened, written in the same transaction as the change.
+
+    `sequence` is the feed's cursor. It is taken from a counter row at commit time, whose lock is held until
+    the commit, so sequences become visible in order: a reader following `after=` can never skip an event
+    that commits later with a smaller number."""
+
+    __tablename__ = "events"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    sequence: Mapped[int] = mapped_column(BigInteger, unique=True)
+    type: Mapped[str] = mapped_column(String(50))
+    project_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # whose project: customers read only theirs
+    project_version: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+
+    __table_args__ = (
+        Index("ix_events_project_id_sequence", "project_id", "sequence"),
+        Index("ix_events_customer_id_sequence", "customer_id", "sequence"),
+        Index("ix_events_type_sequence", "type", "sequence"),
+    )
+
+
+class IdempotencyKey(Base):
+    """The first completed answer to a write sent with an Idempotency-Key, stored in the same transaction
+    as the change it made; replayed for retries with the same key and body."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    principal: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, str]] = mapped_column(JSONDoc)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("principal", "method", "path", "key"),)

@@ -144,15 +144,19 @@ class TokenRepository(_Repository):
 
 
 class CounterRepository(_Repository):
-    def next(self, name: str) -> int:
-        """Increment and return a named counter. The row lock serialises concurrent creators briefly."""
-        self.session.execute(
-            insert(Counter).values(name=name, value=0).prefix_with("OR IGNORE", dialect="sqlite")
-            if self.session.get_bind().dialect.name == "sqlite"
-            else _pg_insert_ignore(name))
-        return self.session.execute(
-            update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
-            .returning(Counter.value)).scalar_one()
+    def next(self, name: str, n: int = 1) -> int:
+        """Add `n` to a named counter and return its new value. The row lock serialises concurrent
+        callers until their commit (which is what makes event sequences commit in order)."""
+        bump = (update(Counter).where(Counter.name == name).values(value=Counter.value + n)
+                .returning(Counter.value))
+        value = self.session.execute(bump).scalar_one_or_none()
+        if value is None:  # first use of this counter
+            dialect = self.session.get_bind().dialect.name
+            create = (_pg_insert_ignore(name) if dialect == "postgresql"
+                      else insert(Counter).values(name=name, value=0).prefix_with("OR IGNORE"))
+            self.session.execute(create)
+            value = self.session.execute(bump).scalar_one()
+        return value
 
 
 def _pg_insert_ignore(name: str) -> Any:

@@ -15,6 +15,7 @@ from bizext.db.clock_repositories import (
     EscalationRepository,
     HoldRepository,
 )
+from bizext.db.event_repositories import EventRepository, IdempotencyRepository
 from bizext.db.repositories import (
     CounterRepository,
     CustomerRepository,
@@ -56,10 +57,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class UnitOfWork:
-    """One database transaction. Use cases call `commit()` explicitly; leaving without it rolls back."""
+    """One database transaction. Use cases call `commit()` explicitly; leaving without it rolls back.
+
+    Events recorded during the unit of work are numbered and written at commit, in the same transaction.
+    With `hold_commit()` (idempotent requests), `commit()` only flushes: the caller then stores its answer
+    and calls `commit_now()`, so the change, its events and the stored answer commit together."""
 
     def __init__(self, factory: sessionmaker[Session], *, write: bool = False):
         self._factory, self._write = factory, write
+        self._events: list[dict[str, Any]] = []
+        self._held = False
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
@@ -74,6 +81,8 @@ class UnitOfWork:
         self.clocks = ClockRepository(self.session)
         self.holds = HoldRepository(self.session)
         self.escalations = EscalationRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.idempotency = IdempotencyRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -86,8 +95,38 @@ class UnitOfWork:
             # without expiring loaded rows, so results stay readable after the unit of work.
             self.session.close()
 
+    def record_event(self, **event: Any) -> None:
+        """Queue an event; `project` (a Project row), when given, supplies project_version at commit."""
+        self._events.append(event)
+
+    def hold_commit(self) -> None:
+        self._held = True
+
     def commit(self) -> None:
+        self._write_events()
+        if self._held:
+            self.session.flush()
+            return
         self.session.commit()
+
+    def commit_now(self) -> None:
+        self._write_events()
+        self.session.commit()
+
+    def _write_events(self) -> None:
+        if not self._events:
+            return
+        self.session.flush()  # project versions are final once flushed
+        pending, self._events = self._events, []
+        rows = []
+        for e in pending:
+            project = e.pop("project", None)
+            if project is not None:
+                e.setdefault("project_id", project.id)
+                e.setdefault("customer_id", project.customer_id)
+                e.setdefault("project_version", project.version)
+            rows.append(e)
+        self.events.append(rows)
 
     def flush(self) -> None:
         self.session.flush()

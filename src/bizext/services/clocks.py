@@ -60,6 +60,12 @@ class Stopped:
     met: bool
 
 
+@dataclass
+class ClockChanges:
+    started: list[ClockRun]
+    stopped: list[Stopped]
+
+
 def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, cal: WorkingCalendar, *,
             from_state: str | None, stage: StageOccurrence | None, at: datetime) -> list[Stopped]:
     """Apply a move (project creation when from_state is None) to the project's clock runs."""
@@ -82,6 +88,7 @@ def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, c
             _pause(row, at) if pause else _resume(row, at, cal)
             refresh_schedule(row, definition, cal)
     so_far = uow.clocks.runs_so_far(project.id) if moves.start else {}
+    started = []
     for clock in moves.start:
         row = uow.clocks.add(ClockRun(
             id=uuid.uuid4(), project_id=project.id, clock=clock.name, run=so_far.get(clock.name, 0) + 1,
@@ -90,8 +97,9 @@ def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, c
             started_at=at, paused_seconds=0, paused_since=at if pause else None, escalated_level=-1,
             deadline_at=at))
         refresh_schedule(row, definition, cal)
+        started.append(row)
     uow.clocks.flush()
-    return stopped
+    return ClockChanges(started, stopped)
 
 
 def on_holds_changed(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, cal: WorkingCalendar,

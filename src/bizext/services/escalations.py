@@ -12,7 +12,7 @@ from bizext.db.clock_repositories import supervisors_of
 from bizext.db.models import ClockRun, Escalation, Project, StageOccurrence
 from bizext.db.repositories import StaleVersion
 from bizext.db.session import Database, UnitOfWork
-from bizext.services import clocks
+from bizext.services import clocks, events
 from bizext.services.errors import ConcurrentModification, Forbidden, NotFound
 from bizext.services.principals import actor_label, visible_project
 from bizext.services.staff import check_if_match
@@ -141,9 +141,17 @@ def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID
             "stage_occurrence_id": stage.id if stage else row.stage_occurrence_id, "clock_run_id": row.id,
             "clock": row.clock, "level": level.level, "kind": level.kind, "deadline_at": deadline_at,
             "raised_at": now, "explanation": _explain(project, row, label, level, cal, now), "status": "open",
-            "version": 1}, batch.recipients(project, level.recipients))
+            "version": 1}, recipients := batch.recipients(project, level.recipients))
         if new_id is not None:
             raised.append(new_id)
+            if level.kind == "breach" and not any(lv.kind == "breach" and lv.level < level.level
+                                                  for lv in clock.levels_for(row.limit_days)):
+                events.record(uow, "clock.missed", project=project, actor=None, occurred_at=deadline_at,
+                              now=now, data=events.clock_data(row))
+            events.record(uow, "escalation.raised", project=project, actor=None, occurred_at=now, now=now,
+                          data={"escalation_id": str(new_id), "level": level.level, "kind": level.kind,
+                                "clock": row.clock, "deadline_at": deadline_at.isoformat(),
+                                "recipients": [str(r) for r in recipients]})
     clocks.refresh_schedule(row, definition, cal)
     return raised
 
@@ -151,24 +159,33 @@ def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID
 def raise_unassigned(uow: UnitOfWork, project: Project, stage: StageOccurrence, role: str | None,
                      now: datetime) -> uuid.UUID | None:
     """A stage entered with no eligible owner escalates to the project manager at once."""
-    return uow.escalations.raise_once({
+    recipients = _Recipients(uow)(project, "project_manager")
+    new_id = uow.escalations.raise_once({
         "id": uuid.uuid4(), "dedupe_key": f"unassigned:{stage.id}", "project_id": project.id,
         "stage_occurrence_id": stage.id, "clock_run_id": None, "clock": None, "level": 1, "kind": "unassigned",
         "deadline_at": None, "raised_at": now, "status": "open", "version": 1,
         "explanation": f"{project.number} {project.title}: the {stage.state} stage has no eligible owner "
-                       f"(no active {role} in region {project.region}); assign one."},
-        _Recipients(uow)(project, "project_manager"))
+                       f"(no active {role} in region {project.region}); assign one."}, recipients)
+    if new_id is not None:
+        events.record(uow, "escalation.raised", project=project, actor=None, occurred_at=now, now=now,
+                      data={"escalation_id": str(new_id), "level": 1, "kind": "unassigned", "clock": None,
+                            "state": stage.state, "recipients": [str(r) for r in recipients]})
+    return new_id
 
 
-def resolve(rows: list[Escalation], resolution: str, now: datetime) -> None:
+def resolve(uow: UnitOfWork, project: Project, rows: list[Escalation], resolution: str, now: datetime) -> None:
     for row in rows:
         if row.status != "resolved":
             row.status, row.resolved_at, row.resolution = "resolved", now, resolution
+            events.record(uow, "escalation.resolved", project=project, actor=None, occurred_at=now, now=now,
+                          data={"escalation_id": str(row.id), "level": row.level, "kind": row.kind,
+                                "clock": row.clock, "resolution": resolution})
 
 
-def on_clocks_stopped(uow: UnitOfWork, stopped: list[clocks.Stopped], now: datetime) -> None:
+def on_clocks_stopped(uow: UnitOfWork, project: Project, stopped: list[clocks.Stopped], now: datetime) -> None:
     for s in stopped:
-        resolve(uow.escalations.open_for_run(s.run.id), "completed_late" if not s.met else "completed", now)
+        resolve(uow, project, uow.escalations.open_for_run(s.run.id),
+                "completed_late" if not s.met else "completed", now)
 
 
 # -- reading and acknowledging ------------------------------------------------------------------------
@@ -225,6 +242,9 @@ def acknowledge(uow: UnitOfWork, actor: Actor, escalation_id: uuid.UUID, note: s
     if row.status == "open":
         row.status = "acknowledged"
     row.acknowledged_at, row.acknowledged_by, row.note = now, actor_label(actor), note
+    events.record(uow, "escalation.acknowledged", project=uow.projects.get(row.project_id), actor=actor,
+                  occurred_at=now, now=now, data={"escalation_id": str(row.id), "level": row.level,
+                                                  "kind": row.kind, "note": note})
     try:
         uow.escalations.flush()
     except StaleVersion:

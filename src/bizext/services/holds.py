@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bizext.db.models import Hold, Project
 from bizext.db.session import UnitOfWork
-from bizext.services import clocks
+from bizext.services import clocks, events
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import Forbidden, HoldClosed, NotFound
 from bizext.services.principals import actor_label, visible_project
@@ -42,6 +42,8 @@ def place(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, reason: str, 
                               placed_by=actor_label(actor), placed_at=at))
     uow.holds.flush()
     clocks.on_holds_changed(uow, project, definition, calendar_for(uow, project.region), at)
+    events.record(uow, "hold.placed", project=project, actor=actor, occurred_at=at, now=now,
+                  data={"hold_id": str(hold.id), "party": party, "reason": reason})
     uow.commit()
     return hold
 
@@ -59,6 +61,8 @@ def release(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, hold_id: uuid.
     hold.released_at, hold.released_by = at, actor_label(actor)
     uow.holds.flush()
     clocks.on_holds_changed(uow, project, definition_of(project), calendar_for(uow, project.region), at)
+    events.record(uow, "hold.released", project=project, actor=actor, occurred_at=at, now=now,
+                  data={"hold_id": str(hold.id), "party": hold.party})
     uow.commit()
     return hold
 

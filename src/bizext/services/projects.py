@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bizext.db.models import Project, StageOccurrence
 from bizext.db.repositories import Conflict, StaleVersion
 from bizext.db.session import UnitOfWork
-from bizext.services import assignment, clocks, escalations
+from bizext.services import assignment, clocks, escalations, events
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import (
     ConcurrentModification,
@@ -154,8 +154,17 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
         owner_kind=choice.kind, owner_staff_id=_uuid(choice.staff_id)))
     uow.projects.flush()
     assignment.record(uow, project, stage, choice, by=actor_label(actor), reason=None, at=received_at)
-    clocks.on_move(uow, project, definition, calendar_for(uow, project.region), from_state=None, stage=stage,
-                   at=received_at)
+    changes = clocks.on_move(uow, project, definition, calendar_for(uow, project.region), from_state=None,
+                             stage=stage, at=received_at)
+    events.record(uow, "project.created", project=project, actor=actor, occurred_at=received_at, now=now, data={
+        "number": project.number, "workflow": {"key": definition.key, "version": definition.version},
+        "state": project.state, "customer_id": str(customer_id), "title": project.title, "region": project.region,
+        "voltage_kv": project.voltage_kv, "capacity_kva": project.capacity_kva, "supply": project.supply,
+        "important": project.important, "external_ref": project.external_ref})
+    record_owner_event(uow, project, stage, choice, actor, received_at, now)
+    for run in changes.started:
+        events.record(uow, "clock.started", project=project, actor=None, occurred_at=received_at, now=now,
+                      data=events.clock_data(run))
     if choice.kind == "unassigned":
         escalations.raise_unassigned(uow, project, stage, first.owner_role, now)
     uow.projects.flush()
@@ -210,10 +219,18 @@ def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: 
         raise ConcurrentModification("project", project_id) from None
     choice = assignment.Choice("staff", str(staff_id), "reassigned")
     assignment.record(uow, project, stage, choice, by=actor_label(actor), reason=reason, at=now)
-    escalations.resolve(uow.escalations.open_for_stage(stage.id, "unassigned"), "assigned", now)
+    events.record(uow, "owner.reassigned", project=project, actor=actor, occurred_at=now, now=now,
+                  data={"state": stage.state, "staff_id": str(staff_id), "reason": reason})
+    escalations.resolve(uow, project, uow.escalations.open_for_stage(stage.id, "unassigned"), "assigned", now)
     uow.projects.flush()
     uow.commit()
     return details(uow, project, now)
+
+
+def record_owner_event(uow: UnitOfWork, project: Project, stage: StageOccurrence, choice: assignment.Choice,
+                       actor: Actor | None, at: datetime, now: datetime) -> None:
+    events.record(uow, "owner.assigned", project=project, actor=actor, occurred_at=at, now=now, data={
+        "state": stage.state, "owner_kind": choice.kind, "staff_id": choice.staff_id, "basis": choice.basis})
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

@@ -10,11 +10,11 @@ from typing import Any
 from bizext.db.models import Assignment, StageOccurrence, TransitionRecord
 from bizext.db.repositories import StaleVersion
 from bizext.db.session import UnitOfWork
-from bizext.services import assignment, clocks, escalations
+from bizext.services import assignment, clocks, escalations, events
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import ConcurrentModification
 from bizext.services.principals import visible_project
-from bizext.services.projects import ProjectDetails, definition_of, details, facts_of
+from bizext.services.projects import ProjectDetails, definition_of, details, facts_of, record_owner_event
 from bizext.services.staff import check_if_match
 from bizext.workflow import engine
 from bizext.workflow.engine import Actor, ProjectView
@@ -98,11 +98,24 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
         uow.projects.flush()
         assignment.record(uow, project, stage, choice, by="engine", reason=f"entered by {move.transition.name}",
                           at=occurred_at)
-    stopped = clocks.on_move(uow, project, definition, calendar_for(uow, project.region),
+    changes = clocks.on_move(uow, project, definition, calendar_for(uow, project.region),
                              from_state=move.from_state, stage=stage, at=occurred_at)
-    escalations.on_clocks_stopped(uow, stopped, now)
+    events.record(uow, "transition.fired", project=project, actor=actor, occurred_at=occurred_at, now=now, data={
+        "transition_id": str(record.id), "seq": seq, "name": move.transition.name, "from": move.from_state,
+        "to": move.to_state, "capacity": record.capacity, "on_behalf_of": record.on_behalf_of,
+        "input": request.input, "comment": request.comment})
+    if stage is not None:
+        record_owner_event(uow, project, stage, choice, None, occurred_at, now)
+    for s in changes.stopped:
+        events.record(uow, "clock.stopped", project=project, actor=None, occurred_at=occurred_at, now=now,
+                      data=events.clock_data(s.run))
+    for run in changes.started:
+        events.record(uow, "clock.started", project=project, actor=None, occurred_at=occurred_at, now=now,
+                      data=events.clock_data(run))
+    escalations.on_clocks_stopped(uow, project, changes.stopped, now)
     if previous is not None:
-        escalations.resolve(uow.escalations.open_for_stage(previous.id, "unassigned"), "stage_left", now)
+        escalations.resolve(uow, project, uow.escalations.open_for_stage(previous.id, "unassigned"),
+                            "stage_left", now)
     if stage is not None and choice.kind == "unassigned":
         escalations.raise_unassigned(uow, project, stage, target.owner_role, now)
     uow.projects.flush()

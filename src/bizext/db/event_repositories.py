@@ -1,0 +1,62 @@
+"""Events (the feed and the webhooks' outbox) and stored idempotent answers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from bizext.db.models import Counter, Event, IdempotencyKey
+from bizext.db.repositories import CounterRepository, _Repository
+
+EVENTS_COUNTER = "events"
+
+
+class EventRepository(_Repository):
+    def append(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Number and insert events. The counter row stays locked until this transaction commits, so no
+        event with a smaller sequence can become visible after one with a larger sequence."""
+        last = CounterRepository(self.session).next(EVENTS_COUNTER, len(rows))
+        first = last - len(rows) + 1
+        self.session.execute(insert(Event), [
+            {"id": uuid.uuid4(), "sequence": first + i, **row} for i, row in enumerate(rows)])
+
+    def after(self, sequence: int, *, limit: int, project_id: uuid.UUID | None = None,
+              customer_id: uuid.UUID | None = None, types: Sequence[str] | None = None,
+              exclude_prefixes: Sequence[str] = ()) -> list[Event]:
+        q = select(Event).where(Event.sequence > sequence)
+        if project_id is not None:
+            q = q.where(Event.project_id == project_id)
+        if customer_id is not None:
+            q = q.where(Event.customer_id == customer_id)
+        if types:
+            q = q.where(Event.type.in_(types))
+        for prefix in exclude_prefixes:
+            q = q.where(Event.type.not_like(f"{prefix}%"))
+        return list(self.session.scalars(q.order_by(Event.sequence).limit(limit)))
+
+    def last_sequence(self) -> int:
+        return self.session.scalar(select(Counter.value).where(Counter.name == EVENTS_COUNTER)) or 0
+
+
+class IdempotencyRepository(_Repository):
+    def find(self, principal: str, method: str, path: str, key: str) -> IdempotencyKey | None:
+        return self.session.scalar(select(IdempotencyKey).where(
+            IdempotencyKey.principal == principal, IdempotencyKey.method == method, IdempotencyKey.path == path,
+            IdempotencyKey.key == key))
+
+    def lock(self, lock_id: int) -> bool:
+        """PostgreSQL: try a transaction-scoped advisory lock on the key (False: another request holds it).
+        SQLite serialises writers already, so there is nothing to try."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        from sqlalchemy import func
+
+        return bool(self.session.scalar(select(func.pg_try_advisory_xact_lock(lock_id))))
+
+    def purge(self, now: datetime) -> int:
+        result = self.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+        return result.rowcount or 0
