@@ -16,5 +16,6 @@ class Settings(BaseSettings):
         description="When set, a bearer token accepted as an admin (bootstrap and automation).",
     )
     db_pool_size: int = Field(default=10, ge=1)
+    idempotency_ttl: int = Field(default=86_400, gt=0, description="seconds an Idempotency-Key is kept")
     sweep_interval: float = Field(default=60.0, gt=0, description="seconds between escalation sweeps")
     page_limit_max: int = Field(default=200, ge=1)

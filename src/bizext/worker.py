@@ -25,14 +25,24 @@ def run(database: Database, interval: float, stop: threading.Event,
     while not stop.is_set():
         started = time.monotonic()
         try:
-            result = sweep(database, now())
+            at = now()
+            result = sweep(database, at)
             if result.raised or result.resolved:
                 log.info("sweep: %d escalations raised, %d resolved, %d due clock runs read",
                          len(result.raised), result.resolved, result.runs_examined)
+            purge_expired_keys(database, at)
         except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick, never fatal
             log.exception("escalation sweep failed; retrying in %.0f s", interval)
         stop.wait(max(0.0, interval - (time.monotonic() - started)))
     log.info("escalation worker stopped")
+
+
+def purge_expired_keys(database: Database, now: datetime) -> int:
+    """Idempotency keys are kept for BIZEXT_IDEMPOTENCY_TTL; the worker removes older ones."""
+    with database.uow(write=True) as uow:
+        purged = uow.idempotency.purge(now)
+        uow.commit()
+    return purged
 
 
 def start_in_background(database: Database, interval: float) -> tuple[threading.Thread, threading.Event]:

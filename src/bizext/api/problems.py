@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bizext.api.idempotency import Replay, replay_response
 from bizext.api.schemas.common import Problem
 from bizext.services import errors as svc
 from bizext.workflow import errors as dom
@@ -54,6 +55,8 @@ KINDS: dict[type[Exception], Kind] = {
                             lambda e: {"errors": [{"pointer": e.pointer, "message": str(e)}]}),
     svc.StageNotReassignable: Kind(409, "stage-not-reassignable", "Stage cannot be reassigned"),
     svc.HoldClosed: Kind(409, "hold-closed", "Hold closed"),
+    svc.IdempotencyKeyInProgress: Kind(409, "idempotency-key-in-progress", "Idempotent request in progress"),
+    svc.IdempotencyKeyReused: Kind(422, "idempotency-key-reused", "Idempotency-Key reused with another body"),
     svc.VersionMismatch: Kind(412, "version-mismatch", "Precondition failed: stale version",
                               lambda e: {"current_version": e.current}),
     dom.InvalidInput: Kind(422, "invalid-input", "Invalid input", _field_errors),
@@ -107,6 +110,10 @@ def install(app: FastAPI) -> None:
             return problem_response(INTERNAL, "unexpected refusal", request)
         headers = {"WWW-Authenticate": "Bearer"} if kind.status == 401 else None
         return problem_response(kind, str(exc), request, kind.extra(exc), headers)
+
+    @app.exception_handler(Replay)
+    async def _replay(request: Request, exc: Replay) -> Response:
+        return replay_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -62,3 +62,13 @@ class StageNotReassignable(ServiceError):
 
 class HoldClosed(ServiceError):
     """The hold is released already, or the project is finished."""
+
+
+class IdempotencyKeyReused(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used for a different request body; use a new key")
+
+
+class IdempotencyKeyInProgress(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("a request with this Idempotency-Key is still being processed; retry shortly")

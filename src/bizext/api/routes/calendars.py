@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Path, Query, Response, status
 
 from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
+from bizext.api.idempotency import Idempotent
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import CalendarDayOut, CalendarOut, DayOverrideIn, DayOverrideOut
 from bizext.services import calendars
@@ -27,14 +28,15 @@ def get_calendar(uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now, region: 
 @router.put("/{region}/days/{day}", response_model=DayOverrideOut, responses=documented(400, 403),
             summary="Record an override for one date (admin); running deadlines in the region move")
 def put_day(day: date, body: DayOverrideIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-            region: str = Region) -> DayOverrideOut:
+            idem: Idempotent, region: str = Region) -> Response:
     d, moved = calendars.set_day(uow, actor, region, day, working=body.working, name=body.name, now=now)
-    return DayOverrideOut(region=region, date=d.day, working=d.working, name=d.name, overridden=True,
-                          clock_runs_recomputed=moved)
+    return idem.respond(200, DayOverrideOut(region=region, date=d.day, working=d.working, name=d.name,
+                                            overridden=True, clock_runs_recomputed=moved))
 
 
 @router.delete("/{region}/days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=documented(403, 404),
                summary="Remove an override (admin); the base calendar applies again")
-def delete_day(day: date, uow: UnitOfWorkDep, actor: CurrentPrincipal, region: str = Region) -> Response:
+def delete_day(day: date, uow: UnitOfWorkDep, actor: CurrentPrincipal, idem: Idempotent,
+               region: str = Region) -> Response:
     calendars.clear_day(uow, actor, region, day)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return idem.respond(204, None)

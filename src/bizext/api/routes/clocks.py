@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
+from bizext.api.idempotency import Idempotent
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import ClockOut, EscalationOut, HistoryEntry, HoldIn, HoldOut, HoldRelease
 from bizext.services import clocks, escalations, history, holds
@@ -30,18 +31,17 @@ def list_clocks(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincip
 @router.post("/{project_id}/holds", status_code=status.HTTP_201_CREATED, response_model=HoldOut,
              responses=documented(400, 409), summary="Place a hold: pauses the clocks (customer or external party)")
 def place_hold(project_id: uuid.UUID, body: HoldIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-               response: Response) -> HoldOut:
+               idem: Idempotent) -> Response:
     hold = holds.place(uow, actor, project_id, reason=body.reason, party=body.party, at=body.occurred_at, now=now)
-    response.headers["Location"] = f"/v1/projects/{project_id}/holds/{hold.id}"
-    return HoldOut.of(hold)
+    return idem.respond(201, HoldOut.of(hold), {"Location": f"/v1/projects/{project_id}/holds/{hold.id}"})
 
 
 @router.post("/{project_id}/holds/{hold_id}/release", response_model=HoldOut, responses=documented(400, 409),
              summary="Release a hold: the clocks resume")
 def release_hold(project_id: uuid.UUID, hold_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal,
-                 now: Now, body: HoldRelease | None = None) -> HoldOut:
+                 now: Now, idem: Idempotent, body: HoldRelease | None = None) -> Response:
     at = body.occurred_at if body else None
-    return HoldOut.of(holds.release(uow, actor, project_id, hold_id, at=at, now=now))
+    return idem.respond(200, HoldOut.of(holds.release(uow, actor, project_id, hold_id, at=at, now=now)))
 
 
 @router.get("/{project_id}/holds", response_model=list[HoldOut], summary="Every hold, oldest first")

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, after
+from bizext.api.idempotency import Idempotent
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import AcknowledgeIn, EscalationOut, SweepOut
 from bizext.api.schemas.common import Page, encode_cursor
@@ -46,19 +47,20 @@ def get_escalation(escalation_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentP
 @router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut,
              responses=documented(400, 404, 409, 412), summary="Acknowledge with a note (a recipient, or an admin)")
 def acknowledge(escalation_id: uuid.UUID, body: AcknowledgeIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
-                now: Now, response: Response, if_match: IfMatch = None) -> EscalationOut:
+                now: Now, idem: Idempotent, if_match: IfMatch = None) -> Response:
     d = escalations.acknowledge(uow, actor, escalation_id, body.note, if_match=if_match, now=now)
-    response.headers["ETag"] = f'"{d.row.version}"'
-    return EscalationOut.of(d)
+    return idem.respond(200, EscalationOut.of(d), {"ETag": f'"{d.row.version}"'})
 
 
 @router.post("/escalation-checks", response_model=SweepOut,
              summary="Run one escalation sweep now (idempotent; for external schedulers)")
-def escalation_check(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> SweepOut:
+def escalation_check(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                     idem: Idempotent) -> Response:
     require(actor, "escalation_checker")
-    uow.session.rollback()  # the sweep commits batch by batch in its own units of work
+    # The sweep commits batch by batch in units of work of its own (it is idempotent by itself); this
+    # request's transaction is set aside meanwhile so it holds no lock the sweep needs.
+    uow.session.rollback()
     result = escalations.sweep(request.app.state.database, now)
-    with request.app.state.database.uow() as read:
-        raised = escalations.get_many(read, result.raised)
-    return SweepOut(checked_at=result.checked_at, raised=[EscalationOut.of(d) for d in raised],
-                    resolved=result.resolved, runs_examined=result.runs_examined)
+    raised = escalations.get_many(uow, result.raised)
+    return idem.respond(200, SweepOut(checked_at=result.checked_at, raised=[EscalationOut.of(d) for d in raised],
+                                      resolved=result.resolved, runs_examined=result.runs_examined))

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Query, Response, status
 
 from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
+from bizext.api.idempotency import Idempotent
 from bizext.api.problems import documented
 from bizext.api.schemas.common import Page, encode_cursor
 from bizext.api.schemas.people import (
@@ -37,12 +38,11 @@ def _customer_out(c: object) -> CustomerOut:
 @router.post("/staff", status_code=status.HTTP_201_CREATED, response_model=StaffOut, tags=["staff"],
              responses=documented(400, 409, 422), summary="Register a staff member (admin)")
 def create_staff(body: StaffIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                 response: Response) -> StaffOut:
+                 idem: Idempotent) -> Response:
     d = staff.create(uow, actor, name=body.name, region=body.region, roles=body.roles, email=body.email,
                      phone=body.phone, active=body.active, now=now)
-    response.headers["Location"] = f"/v1/staff/{d.staff.id}"
-    response.headers["ETag"] = f'"{d.staff.version}"'
-    return _staff_out(d)
+    return idem.respond(201, _staff_out(d), {"Location": f"/v1/staff/{d.staff.id}",
+                                             "ETag": f'"{d.staff.version}"'})
 
 
 @router.get("/staff", response_model=Page[StaffOut], tags=["staff"], responses=documented(422),
@@ -65,21 +65,19 @@ def get_staff(staff_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"],
               responses=documented(400, 404, 409, 412, 422), summary="Change roles, region, active (admin)")
 def patch_staff(staff_id: uuid.UUID, body: StaffPatch, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                response: Response, if_match: IfMatch = None) -> StaffOut:
+                idem: Idempotent, if_match: IfMatch = None) -> Response:
     changes = body.model_dump(exclude_unset=True)
     d = staff.update(uow, actor, staff_id, changes=changes, if_match=if_match, now=now)
-    response.headers["ETag"] = f'"{d.staff.version}"'
-    return _staff_out(d)
+    return idem.respond(200, _staff_out(d), {"ETag": f'"{d.staff.version}"'})
 
 
 @router.post("/customers", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, tags=["customers"],
              responses=documented(400, 409, 422), summary="Register a customer")
 def create_customer(body: CustomerIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                    response: Response) -> CustomerOut:
+                    idem: Idempotent) -> Response:
     c = customers.create(uow, actor, name=body.name, contact_name=body.contact_name, phone=body.phone,
                          email=body.email, external_ref=body.external_ref, now=now)
-    response.headers["Location"] = f"/v1/customers/{c.id}"
-    return _customer_out(c)
+    return idem.respond(201, _customer_out(c), {"Location": f"/v1/customers/{c.id}"})
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"],
@@ -90,18 +88,20 @@ def get_customer(customer_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrinc
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenOut, tags=["tokens"],
              responses=documented(400, 422), summary="Issue an API token (admin); the token is shown once")
-def create_token(body: TokenIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> TokenOut:
+def create_token(body: TokenIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                 idem: Idempotent) -> Response:
     issued = tokens.issue(uow, actor, staff_id=body.staff_id, customer_id=body.customer_id,
                           client_name=body.client.name if body.client else None,
                           client_roles=body.client.roles if body.client else None, now=now)
     r = issued.row
-    return TokenOut(id=r.id, token=issued.token, principal_kind=r.principal_kind, staff_id=r.staff_id,
-                    customer_id=r.customer_id, client_name=r.client_name, client_roles=r.client_roles,
-                    created_at=r.created_at)
+    return idem.respond(201, TokenOut(
+        id=r.id, token=issued.token, principal_kind=r.principal_kind, staff_id=r.staff_id,
+        customer_id=r.customer_id, client_name=r.client_name, client_roles=r.client_roles, created_at=r.created_at))
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tokens"],
                responses=documented(404, 422), summary="Revoke an API token (admin)")
-def delete_token(token_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now) -> Response:
+def delete_token(token_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                 idem: Idempotent) -> Response:
     tokens.revoke_token(uow, actor, token_id, now)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return idem.respond(204, None)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
+from bizext.api.idempotency import Idempotent
 from bizext.api.problems import documented
 from bizext.api.schemas.common import Label, Owner, Page, encode_cursor
 from bizext.api.schemas.projects import (
@@ -38,11 +39,10 @@ def _etag(response: Response, version: int) -> None:
              responses=documented(400, 409, 422),
              summary="Receive an application for a connection")
 def create_project(body: ProjectIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                   response: Response) -> ProjectOut:
+                   idem: Idempotent) -> Response:
     d = projects.create(uow, actor, projects.NewProject(**body.model_dump()), now)
-    response.headers["Location"] = f"/v1/projects/{d.project.id}"
-    _etag(response, d.project.version)
-    return ProjectOut.of(d)
+    return idem.respond(201, ProjectOut.of(d), {"Location": f"/v1/projects/{d.project.id}",
+                                                "ETag": f'"{d.project.version}"'})
 
 
 @router.get("", response_model=Page[ProjectOut], responses=documented(422),
@@ -85,13 +85,13 @@ def get_actions(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincip
 @router.post("/{project_id}/transitions", status_code=status.HTTP_201_CREATED, response_model=FiredOut,
              responses=documented(400, 404, 409, 412, 422), summary="Fire a transition (the stage owner)")
 def fire_transition(project_id: uuid.UUID, body: TransitionIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
-                    now: Now, response: Response, if_match: IfMatch = None) -> FiredOut:
+                    now: Now, idem: Idempotent, if_match: IfMatch = None) -> Response:
     request = transitions.FireRequest(name=body.name, input=body.input, comment=body.comment,
                                       occurred_at=body.occurred_at, admin_reason=body.admin_reason)
     fired = transitions.fire(uow, actor, project_id, request, if_match=if_match, now=now)
-    response.headers["Location"] = f"/v1/projects/{project_id}/transitions/{fired.record.seq}"
-    _etag(response, fired.project.project.version)
-    return FiredOut(transition=TransitionOut.of(fired.record), project=ProjectOut.of(fired.project))
+    body = FiredOut(transition=TransitionOut.of(fired.record), project=ProjectOut.of(fired.project))
+    return idem.respond(201, body, {"Location": f"/v1/projects/{project_id}/transitions/{fired.record.seq}",
+                                    "ETag": f'"{fired.project.project.version}"'})
 
 
 @router.get("/{project_id}/transitions", response_model=list[TransitionOut], responses=documented(404, 422),
@@ -128,8 +128,7 @@ def list_assignments(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPr
 @router.put("/{project_id}/owner", response_model=ProjectOut, responses=documented(400, 404, 409, 412, 422),
             summary="Reassign the current stage (project manager, supervisor, admin)")
 def reassign_owner(project_id: uuid.UUID, body: OwnerIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                   response: Response, if_match: IfMatch = None) -> ProjectOut:
+                   idem: Idempotent, if_match: IfMatch = None) -> Response:
     d = projects.reassign(uow, actor, project_id, staff_id=body.staff_id, reason=body.reason,
                           if_match=if_match, now=now)
-    _etag(response, d.project.version)
-    return ProjectOut.of(d)
+    return idem.respond(200, ProjectOut.of(d), {"ETag": f'"{d.project.version}"'})
