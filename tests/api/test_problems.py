@@ -169,3 +169,24 @@ def test_bad_cursor_and_limit_are_422(world, client):
     problem(client.get("/v1/projects?cursor=garbage", headers=world.admin.headers), 422, "invalid-input")
     body = problem(client.get("/v1/projects?limit=201", headers=world.admin.headers), 422, "invalid-input")
     assert body["errors"][0]["parameter"] == "limit"
+
+
+def test_a_body_over_one_mebibyte_is_413_problem(world, client):
+    big = b'{"title": "' + b"x" * (1024 * 1024) + b'"}'
+    r = client.post("/v1/projects", content=big, headers={**world.admin.headers, "content-type": "application/json"})
+    body = problem(r, 413, "payload-too-large")
+    assert "1048576" in body["detail"]
+
+    def chunks():
+        yield b'{"title": "'
+        for _ in range(40):
+            yield b"y" * 32768
+        yield b'"}'
+
+    streamed = client.post("/v1/projects", content=chunks(), headers={**world.admin.headers,
+                                                                      "content-type": "application/json"})
+    problem(streamed, 413, "payload-too-large")
+
+
+def test_an_ordinary_body_is_not_affected_by_the_limit(world):
+    assert world.new_project(title="t" * 300)["title"] == "t" * 300

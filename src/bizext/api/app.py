@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from bizext import __version__, clock
 from bizext.api import problems
+from bizext.api.limits import BodySizeLimit
 from bizext.api.routes import calendars, clocks, escalations, events, health, people, projects, workflows
 from bizext.config import Settings
 from bizext.db.session import Database
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(settings.database_url, settings.db_pool_size)
     app.state.clock = now
     problems.install(app)
+    app.add_middleware(BodySizeLimit)
     for module in (health, workflows, projects, clocks, escalations, calendars, events, people):
         app.include_router(module.router)
     return app
