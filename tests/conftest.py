@@ -99,7 +99,8 @@ def clock_at(clock: FakeClock):
 
 @pytest.fixture
 def app(db: Database, clock: FakeClock):  # type: ignore[no-untyped-def]
-    return create_app(Settings(database_url=db.url, admin_token=ADMIN_TOKEN), database=db, now=clock)
+    settings = Settings(database_url=db.url, admin_token=ADMIN_TOKEN, webhook_allow_private=True)
+    return create_app(settings, database=db, now=clock)
 
 
 @pytest.fixture

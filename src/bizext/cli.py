@@ -60,7 +60,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         upgrade(db.engine)
     if worker:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
-        start_in_background(db, Settings().sweep_interval)
+        start_in_background(db, Settings())
     else:
         db.dispose()
     typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
@@ -71,7 +71,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 @app.command("worker")
 def worker_command(interval: Annotated[Optional[float], typer.Option(
         help="seconds between sweeps (default BIZEXT_SWEEP_INTERVAL, 60)")] = None) -> None:
-    """Run escalation sweeps until stopped (SIGINT/SIGTERM). Safe to run many at once on PostgreSQL."""
+    """Run escalation sweeps and webhook deliveries until stopped (SIGINT/SIGTERM). Safe to run many at once
+    on PostgreSQL."""
     import logging
     import signal
     import threading
@@ -82,7 +83,9 @@ def worker_command(interval: Annotated[Optional[float], typer.Option(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run(_database(), interval or Settings().sweep_interval, stop)
+    settings = Settings()
+    run(_database(), interval or settings.sweep_interval, stop, delivery_interval=settings.delivery_interval,
+        allow_private=settings.webhook_allow_private)
 
 
 @escalations_app.command("check")

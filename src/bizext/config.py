@@ -17,5 +17,8 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1)
     idempotency_ttl: int = Field(default=86_400, gt=0, description="seconds an Idempotency-Key is kept")
+    webhook_allow_private: bool = Field(
+        default=False, description="allow webhook URLs on loopback, link-local or private addresses (tests, labs)")
+    delivery_interval: float = Field(default=1.0, gt=0, description="seconds between webhook delivery rounds")
     sweep_interval: float = Field(default=60.0, gt=0, description="seconds between escalation sweeps")
     page_limit_max: int = Field(default=200, ge=1)

@@ -65,6 +65,7 @@ def _populate(world: Any, client: Any, clock: Any) -> dict[str, list[str]]:
     assert sweep["raised"], "the backdated project's missed acceptance deadline escalates"
     spare = world.ok(client.post("/v1/tokens", json={"client": {"name": "spare", "roles": ["integration"]}},
                                  headers=admin), 201)
+    hook = world.ok(client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}, headers=admin), 201)
     return {
         "project_id": [moved["id"], late["id"]],
         "hold_id": [hold["id"]],
@@ -72,6 +73,7 @@ def _populate(world: Any, client: Any, clock: Any) -> dict[str, list[str]]:
         "staff_id": [p.id for p in list(world.staff.values())[:3]],
         "customer_id": [c.id for c in world.customers],
         "token_id": [spare["id"]],
+        "webhook_id": [hook["id"]],
         "key": ["hv-standard", "lv-simple"],
         "region": ["pudong"],
     }

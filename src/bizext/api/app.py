@@ -11,7 +11,17 @@ from fastapi_offline import FastAPIOffline
 from bizext import __version__, clock
 from bizext.api import problems
 from bizext.api.limits import BodySizeLimit
-from bizext.api.routes import calendars, clocks, escalations, events, health, people, projects, workflows
+from bizext.api.routes import (
+    calendars,
+    clocks,
+    escalations,
+    events,
+    health,
+    people,
+    projects,
+    webhooks,
+    workflows,
+)
 from bizext.config import Settings
 from bizext.db.session import Database
 
@@ -39,6 +49,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                 {"name": "escalations", "description": "Warnings and breaches (预警, 督办)"},
                                 {"name": "calendars", "description": "Working days per region"},
                                 {"name": "events", "description": "The feed of everything that happened"},
+                                {"name": "webhooks", "description": "Signed, at-least-once event delivery"},
                                 {"name": "workflows", "description": "Workflow definitions (data)"},
                                 {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},
                                 {"name": "health"}])
@@ -47,6 +58,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.clock = now
     problems.install(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, workflows, projects, clocks, escalations, calendars, events, people):
+    for module in (health, workflows, projects, clocks, escalations, calendars, events, webhooks, people):
         app.include_router(module.router)
     return app

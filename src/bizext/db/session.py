@@ -16,6 +16,7 @@ from bizext.db.clock_repositories import (
     HoldRepository,
 )
 from bizext.db.event_repositories import EventRepository, IdempotencyRepository
+from bizext.db.webhook_repositories import WebhookRepository
 from bizext.db.repositories import (
     CounterRepository,
     CustomerRepository,
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.escalations = EscalationRepository(self.session)
         self.events = EventRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
+        self.webhooks = WebhookRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
