@@ -17,6 +17,7 @@ from bizext.api.routes import (
     escalations,
     events,
     health,
+    messages,
     people,
     projects,
     webhooks,
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   openapi_tags=[{"name": "projects", "description": "Applications and their workflow"},
                                 {"name": "clocks and holds",
                                  "description": "Working-day time limits (时限) and recorded pauses (暂停)"},
+                                {"name": "customer service",
+                                 "description": "Questions and answers, follow-ups (回访), feedback"},
                                 {"name": "escalations", "description": "Warnings and breaches (预警, 督办)"},
                                 {"name": "calendars", "description": "Working days per region"},
                                 {"name": "events", "description": "The feed of everything that happened"},
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.clock = now
     problems.install(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, workflows, projects, clocks, escalations, calendars, events, webhooks, people):
+    for module in (health, workflows, projects, clocks, messages, escalations, calendars, events, webhooks,
+                   people):
         app.include_router(module.router)
     return app

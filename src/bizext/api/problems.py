@@ -54,6 +54,7 @@ KINDS: dict[type[Exception], Kind] = {
     svc.AlreadyExists: Kind(409, "already-exists", "Already exists",
                             lambda e: {"errors": [{"pointer": e.pointer, "message": str(e)}]}),
     svc.StageNotReassignable: Kind(409, "stage-not-reassignable", "Stage cannot be reassigned"),
+    svc.NotNow: Kind(409, "not-possible-now", "Not possible in the current state"),
     svc.HoldClosed: Kind(409, "hold-closed", "Hold closed"),
     svc.IdempotencyKeyInProgress: Kind(409, "idempotency-key-in-progress", "Idempotent request in progress"),
     svc.IdempotencyKeyReused: Kind(422, "idempotency-key-reused", "Idempotency-Key reused with another body"),

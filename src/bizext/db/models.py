@@ -65,6 +65,8 @@ class StaffRole(Base):
 
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(50), primary_key=True)
+    # 停岗学习: set by a failed assessment for this role, cleared by a passing one.
+    suspended_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_staff_roles_role_staff_id", "role", "staff_id"),)
 
@@ -451,3 +453,91 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Assessment(Base):
+    """A staff member's assessment for one role; a failed one suspends them from owning that role's stages."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(50))
+    score: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_assessments_staff_id_role_assessed_on", "staff_id", "role", "assessed_on"),)
+
+
+class Training(Base):
+    __tablename__ = "trainings"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    topic: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrainingAttendee(Base):
+    __tablename__ = "training_attendees"
+
+    training_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_training_attendees_staff_id", "staff_id"),)
+
+
+class Message(Base):
+    """A customer's question, a staff answer, or an internal note (never shown to customers)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # question | answer | internal
+    body: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    author_kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # questions: when first answered
+    clock_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clock_runs.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_messages_project_id_created_at", "project_id", "created_at"),)
+
+
+class FollowUp(Base):
+    """回访: opened when a project is energized, owned by its customer manager, closed with the outcome."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    owner_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    clock_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clock_runs.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(20))  # phone | visit | online
+    contacted_on: Mapped[date | None] = mapped_column(Date)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    times_match_records: Mapped[bool | None] = mapped_column(Boolean)
+    issues: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Feedback(Base):
+    """A customer's own rating of its energized project (once)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    satisfaction: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -84,12 +84,16 @@ class StaffRepository(_Repository):
         return result
 
     def set_roles(self, staff_id: uuid.UUID, roles: Sequence[str]) -> None:
-        self.session.query(StaffRole).filter(StaffRole.staff_id == staff_id).delete()
-        for role in sorted(set(roles)):
+        """Replace the roles held; a role kept keeps its suspension (a role change is no way around 停岗学习)."""
+        held = {r.role: r for r in self.session.scalars(select(StaffRole).where(StaffRole.staff_id == staff_id))}
+        for role, row in held.items():
+            if role not in roles:
+                self.session.delete(row)
+        for role in sorted(set(roles) - set(held)):
             self.session.add(StaffRole(staff_id=staff_id, role=role))
 
-    def holds_role(self, staff_id: uuid.UUID, role: str) -> bool:
-        return self.session.get(StaffRole, (staff_id, role)) is not None
+    def role_of(self, staff_id: uuid.UUID, role: str) -> StaffRole | None:
+        return self.session.get(StaffRole, (staff_id, role))
 
     def list(self, *, role: str | None, region: str | None, active: bool | None,
              after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Staff]:
@@ -118,7 +122,8 @@ class StaffRepository(_Repository):
 
     def _fewest_first(self, role: str, region: str, load: Any) -> list[tuple[uuid.UUID, int]]:
         q = (select(Staff.id, load.label("load"))
-             .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
+             .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role,
+                                   StaffRole.suspended_since.is_(None)))
              .where(Staff.region == region, Staff.active.is_(True))
              .order_by(load, Staff.id).limit(5))
         return [(row[0], row[1]) for row in self.session.execute(q)]

@@ -16,6 +16,7 @@ from bizext.db.clock_repositories import (
     HoldRepository,
 )
 from bizext.db.event_repositories import EventRepository, IdempotencyRepository
+from bizext.db.people_repositories import FollowUpRepository, MessageRepository, QualificationRepository
 from bizext.db.webhook_repositories import WebhookRepository
 from bizext.db.repositories import (
     CounterRepository,
@@ -85,6 +86,9 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
         self.webhooks = WebhookRepository(self.session)
+        self.qualification = QualificationRepository(self.session)
+        self.messages = MessageRepository(self.session)
+        self.follow_ups = FollowUpRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -19,8 +19,11 @@ def eligibility_problem(uow: UnitOfWork, staff_id: uuid.UUID, role: str) -> str 
         return "no such staff member"
     if not staff.active:
         return "the staff member is inactive"
-    if not uow.staff.holds_role(staff_id, role):
+    held = uow.staff.role_of(staff_id, role)
+    if held is None:
         return f"the staff member does not hold the role {role}"
+    if held.suspended_since is not None:
+        return f"the staff member is suspended from the role {role} since {held.suspended_since.isoformat()} (停岗学习)"
     return None
 
 

@@ -25,6 +25,11 @@ def as_run(row: ClockRun) -> rules.Run:
                      paused_seconds=row.paused_seconds, paused_since=row.paused_since, stopped_at=row.stopped_at)
 
 
+def clock_def(definition: WorkflowDefinition, name: str) -> rules.ClockDef | None:
+    """A workflow's clock, or one of the service's own (question answer, follow-up)."""
+    return definition.clock(name) or rules.SERVICE_CLOCKS.get(name)
+
+
 def refresh_schedule(row: ClockRun, definition: WorkflowDefinition, cal: WorkingCalendar) -> None:
     """Recompute the stored deadline and when the next escalation level falls due."""
     run = as_run(row)
@@ -32,7 +37,7 @@ def refresh_schedule(row: ClockRun, definition: WorkflowDefinition, cal: Working
     if row.stopped_at is not None or row.paused_since is not None:
         row.next_escalation_at = None
         return
-    clock = definition.clock(row.clock)
+    clock = clock_def(definition, row.clock)
     upcoming = [lv for lv in clock.levels_for(row.limit_days) if lv.level > row.escalated_level] if clock else []
     row.next_escalation_at = rules.level_due_at(cal, run, upcoming[0]) if upcoming else None
 
@@ -71,16 +76,13 @@ def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, c
     """Apply a move (project creation when from_state is None) to the project's clock runs."""
     target = definition.state(project.state)
     moves = rules.moves(definition.clocks, from_state=from_state, to_state=project.state, terminal=target.terminal)
-    running = uow.clocks.running(project.id) if from_state is not None else []
+    # Only the workflow's own clocks move with the workflow; service clocks (questions, follow-up) run apart.
+    workflow_clocks = {c.name for c in definition.clocks}
+    running = [r for r in uow.clocks.running(project.id) if r.clock in workflow_clocks] if from_state else []
     stopped = []
     for row in running:
         if row.clock in moves.stop:
-            _resume(row, at, cal)
-            row.stopped_at = at
-            met = at <= rules.deadline(cal, as_run(row))
-            row.outcome = "met" if met else "missed"
-            refresh_schedule(row, definition, cal)
-            stopped.append(Stopped(row, met))
+            stopped.append(stop_run(row, definition, cal, at))
     parties = {h.party for h in uow.holds.open_holds(project.id)} if not target.terminal else set()
     pause = should_pause(definition, project.state, parties) if not target.terminal else False
     for row in running:
@@ -107,7 +109,10 @@ def on_holds_changed(uow: UnitOfWork, project: Project, definition: WorkflowDefi
     """A hold was placed or released: pause or resume every running clock of the project."""
     parties = {h.party for h in uow.holds.open_holds(project.id)}
     pause = should_pause(definition, project.state, parties)
+    workflow_clocks = {c.name for c in definition.clocks}
     for row in uow.clocks.running(project.id):
+        if row.clock not in workflow_clocks:
+            continue
         _pause(row, at) if pause else _resume(row, at, cal)
         refresh_schedule(row, definition, cal)
     uow.clocks.flush()
@@ -135,10 +140,33 @@ class ClockView:
 def views(definition: WorkflowDefinition, cal: WorkingCalendar, rows: list[ClockRun], now: datetime) -> list[ClockView]:
     result = []
     for row in rows:
-        clock = definition.clock(row.clock)
+        clock = clock_def(definition, row.clock)
         label = dict(clock.label) if clock else {"zh": row.clock, "en": row.clock}
         result.append(ClockView(row, rules.standing(cal, as_run(row), now), label))
     return result
+
+
+def start_service_clock(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, cal: WorkingCalendar,
+                        clock: rules.ClockDef, at: datetime) -> ClockRun:
+    """Start a run of a service clock (not paused by states or holds: a promise to the customer)."""
+    so_far = uow.clocks.runs_so_far(project.id)
+    row = uow.clocks.add(ClockRun(
+        id=uuid.uuid4(), project_id=project.id, clock=clock.name, run=so_far.get(clock.name, 0) + 1,
+        stage_occurrence_id=None, region=project.region, limit_days=clock.limit_for(project.supply),
+        warning_days=clock.warning_days, started_at=at, paused_seconds=0, paused_since=None, escalated_level=-1,
+        deadline_at=at))
+    refresh_schedule(row, definition, cal)
+    uow.clocks.flush()
+    return row
+
+
+def stop_run(row: ClockRun, definition: WorkflowDefinition, cal: WorkingCalendar, at: datetime) -> Stopped:
+    _resume(row, at, cal)
+    row.stopped_at = at
+    met = at <= rules.deadline(cal, as_run(row))
+    row.outcome = "met" if met else "missed"
+    refresh_schedule(row, definition, cal)
+    return Stopped(row, met)
 
 
 def latest_per_clock(rows: list[ClockRun]) -> list[ClockRun]:

@@ -72,3 +72,7 @@ class IdempotencyKeyReused(ServiceError):
 class IdempotencyKeyInProgress(ServiceError):
     def __init__(self) -> None:
         super().__init__("a request with this Idempotency-Key is still being processed; retry shortly")
+
+
+class NotNow(ServiceError):
+    """The request makes sense, but not in the resource's current state (closed already, not yet energized)."""

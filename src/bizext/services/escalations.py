@@ -43,7 +43,9 @@ class _Recipients:
         if who == "stage_owner":
             if project.owner_kind == "staff" and project.owner_staff_id:
                 return [project.owner_staff_id]
-            if project.owner_kind == "customer" and project.customer_manager_id:
+            who = "customer_manager"
+        if who == "customer_manager":
+            if project.customer_manager_id:
                 return [project.customer_manager_id]
             who = "project_manager"
         if who == "project_manager" and project.project_manager_id:
@@ -51,6 +53,25 @@ class _Recipients:
         if project.region not in self._supervisors:
             self._supervisors[project.region] = supervisors_of(self.uow.session, project.region)
         return self._supervisors[project.region]
+
+
+def recipients_for(uow: UnitOfWork, project: Project, who: str) -> list[uuid.UUID]:
+    return _Recipients(uow)(project, who)
+
+
+def raise_for(uow: UnitOfWork, project: Project, *, dedupe_key: str, kind: str, level: int, recipients_role: str,
+              explanation: str, now: datetime, stage_id: uuid.UUID | None = None) -> uuid.UUID | None:
+    """Raise a non-clock escalation (quality, owner suspended, unassigned) once per dedupe_key."""
+    recipients = _Recipients(uow)(project, recipients_role)
+    new_id = uow.escalations.raise_once({
+        "id": uuid.uuid4(), "dedupe_key": dedupe_key, "project_id": project.id, "stage_occurrence_id": stage_id,
+        "clock_run_id": None, "clock": None, "level": level, "kind": kind, "deadline_at": None, "raised_at": now,
+        "status": "open", "version": 1, "explanation": explanation}, recipients)
+    if new_id is not None:
+        events.record(uow, "escalation.raised", project=project, actor=None, occurred_at=now, now=now,
+                      data={"escalation_id": str(new_id), "level": level, "kind": kind,
+                            "recipients": [str(r) for r in recipients]})
+    return new_id
 
 
 def _local(cal: WorkingCalendar, instant: datetime) -> str:
@@ -124,7 +145,7 @@ def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID
     uow, project = batch.uow, batch.projects[row.project_id]
     definition = definition_of(project)
     cal = batch.calendars[row.region]
-    clock = definition.clock(row.clock)
+    clock = clocks.clock_def(definition, row.clock)
     raised = []
     run = clocks.as_run(row)
     deadline_at = rules.deadline(cal, run)
@@ -159,18 +180,10 @@ def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID
 def raise_unassigned(uow: UnitOfWork, project: Project, stage: StageOccurrence, role: str | None,
                      now: datetime) -> uuid.UUID | None:
     """A stage entered with no eligible owner escalates to the project manager at once."""
-    recipients = _Recipients(uow)(project, "project_manager")
-    new_id = uow.escalations.raise_once({
-        "id": uuid.uuid4(), "dedupe_key": f"unassigned:{stage.id}", "project_id": project.id,
-        "stage_occurrence_id": stage.id, "clock_run_id": None, "clock": None, "level": 1, "kind": "unassigned",
-        "deadline_at": None, "raised_at": now, "status": "open", "version": 1,
-        "explanation": f"{project.number} {project.title}: the {stage.state} stage has no eligible owner "
-                       f"(no active {role} in region {project.region}); assign one."}, recipients)
-    if new_id is not None:
-        events.record(uow, "escalation.raised", project=project, actor=None, occurred_at=now, now=now,
-                      data={"escalation_id": str(new_id), "level": 1, "kind": "unassigned", "clock": None,
-                            "state": stage.state, "recipients": [str(r) for r in recipients]})
-    return new_id
+    return raise_for(uow, project, dedupe_key=f"unassigned:{stage.id}", kind="unassigned", level=1,
+                     recipients_role="project_manager", now=now, stage_id=stage.id,
+                     explanation=f"{project.number} {project.title}: the {stage.state} stage has no eligible owner "
+                                 f"(no active, qualified {role} in region {project.region}); assign one.")
 
 
 def resolve(uow: UnitOfWork, project: Project, rows: list[Escalation], resolution: str, now: datetime) -> None:

@@ -15,10 +15,11 @@ from bizext.workflow.engine import Actor
 TYPES = (
     "project.created", "transition.fired", "owner.assigned", "owner.reassigned", "hold.placed", "hold.released",
     "clock.started", "clock.stopped", "clock.missed", "escalation.raised", "escalation.acknowledged",
-    "escalation.resolved", "webhook.disabled",
+    "escalation.resolved", "webhook.disabled", "question.asked", "question.answered", "follow_up.opened",
+    "follow_up.closed", "feedback.received",
 )
 #: What customers never see in their feed: the utility's internal escalations.
-INTERNAL_PREFIXES = ("escalation.", "webhook.")
+INTERNAL_PREFIXES = ("escalation.", "webhook.", "follow_up.")
 SYSTEM = {"kind": "system", "id": None, "name": "bizext"}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bizext.db.models import Assignment, StageOccurrence, TransitionRecord
 from bizext.db.repositories import StaleVersion
 from bizext.db.session import UnitOfWork
-from bizext.services import assignment, clocks, escalations, events
+from bizext.services import assignment, clocks, escalations, events, follow_ups
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import ConcurrentModification
 from bizext.services.principals import visible_project
@@ -118,6 +118,8 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
                             "stage_left", now)
     if stage is not None and choice.kind == "unassigned":
         escalations.raise_unassigned(uow, project, stage, target.owner_role, now)
+    if target.follow_up:
+        follow_ups.open_follow_up(uow, project, occurred_at, now)
     uow.projects.flush()
     uow.commit()
     return Fired(record, details(uow, project, now))

@@ -221,13 +221,21 @@ class _Claim:
 def deliver_due(database: Database, now: datetime, *, allow_private: bool, http: httpx.Client | None = None,
                 limit: int = 50, max_rounds: int = 20) -> int:
     """Deliver what is due. Each round claims the first waiting event of every project, so a burst of one
-    project's events goes out in order, round after round, until nothing more succeeds."""
+    project's events goes out in order, round after round, until nothing more succeeds.
+
+    `now` is when the call began; the time moves on with it (a call can run for minutes), so that each lease
+    runs LEASE from its claim, and each request is signed, and its attempt recorded, at the time it is sent."""
     client = http or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    started = time.monotonic()
+
+    def at() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
     delivered = 0
     try:
         for _ in range(max_rounds):
-            claims = _claim(database, now, limit)
-            done = sum(_deliver(database, client, c, now, allow_private) for c in claims)
+            claims = _claim(database, at(), limit)
+            done = sum(_deliver(database, client, c, at(), allow_private) for c in claims)
             delivered += done
             if not done:
                 break

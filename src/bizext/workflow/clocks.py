@@ -144,3 +144,18 @@ def standing(cal: WorkingCalendar, run: Run, now: datetime) -> Standing:
     else:
         due = "on_track"
     return Standing(status, due, due_at, elapsed, remaining, met)
+
+
+#: Clocks that are not stages of a workflow but promises of the service itself (DESIGN §6, last line):
+#: a customer's question is answered within 1 working day; an energized project is followed up within 5.
+QUESTION_ANSWER = ClockDef(
+    name="question_answer", label={"zh": "客户咨询答复时限", "en": "Question answer"},
+    starts=Trigger(), stops=Trigger(), limits={"any": 1}, warning_days=0.5,
+    custom_levels=(EscalationLevel(0, "warning", "customer_manager", -0.5),
+                   EscalationLevel(1, "breach", "project_manager", 0)))
+FOLLOW_UP = ClockDef(
+    name="follow_up", label={"zh": "回访时限", "en": "Follow-up"},
+    starts=Trigger(), stops=Trigger(), limits={"any": 5}, warning_days=1,
+    custom_levels=(EscalationLevel(0, "warning", "customer_manager", -1),
+                   EscalationLevel(1, "breach", "project_manager", 0)))
+SERVICE_CLOCKS = {c.name: c for c in (QUESTION_ANSWER, FOLLOW_UP)}

@@ -38,7 +38,7 @@ ASSIGN_TO_PROPERTY = {
 }
 _TOP_LEVEL = {"key", "version", "title", "initial", "states", "transitions"}
 _OPTIONAL = {"clocks"}
-RECIPIENTS = frozenset({"stage_owner", "project_manager", "supervisors"})
+RECIPIENTS = frozenset({"stage_owner", "customer_manager", "project_manager", "supervisors"})
 SUPPLIES = ("single", "dual")
 _FORMATS = FormatChecker()
 
@@ -59,6 +59,7 @@ class StateDef:
     side: str | None  # "utility" | "customer"; None for terminal states
     owner_role: str | None  # None for terminal states
     terminal: bool
+    follow_up: bool = False  # entering it opens a follow-up (回访) of the customer
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def _states(raw: Any, fail: _Problem) -> dict[str, StateDef]:
         where = f"states.{name}"
         if not isinstance(spec, dict):
             raise fail(where, "must be a mapping")
-        unknown = set(spec) - {"side", "owner", "label", "terminal"}
+        unknown = set(spec) - {"side", "owner", "label", "terminal", "follow_up"}
         if unknown:
             raise fail(where, f"unknown keys {sorted(unknown)}")
         terminal = bool(spec.get("terminal", False))
@@ -176,7 +177,8 @@ def _states(raw: Any, fail: _Problem) -> dict[str, StateDef]:
                 raise fail(where, f"unknown owner role {owner!r} (known: {', '.join(sorted(OWNER_ROLES))})")
             if side not in SIDES:
                 raise fail(where, f"side must be one of {sorted(SIDES)}, not {side!r}")
-        states[name] = StateDef(name, _label(spec.get("label"), fail, where), side, owner, terminal)
+        states[name] = StateDef(name, _label(spec.get("label"), fail, where), side, owner, terminal,
+                                bool(spec.get("follow_up", False)))
     return states
 
 

@@ -24,7 +24,7 @@ def list_escalations(
     uow: UnitOfWorkDep, actor: CurrentPrincipal,
     status: Literal["open", "acknowledged", "resolved"] | None = None,
     level: int | None = Query(None, ge=0, le=9),
-    kind: Literal["warning", "breach", "unassigned"] | None = None,
+    kind: Literal["warning", "breach", "unassigned", "owner_suspended", "quality"] | None = None,
     project_id: uuid.UUID | None = None,
     recipient_id: str | None = Query(None, pattern=r"^(me|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$",
                                      description="a staff id, or `me`"),

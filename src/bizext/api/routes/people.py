@@ -10,6 +10,7 @@ from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, Refus
 from bizext.api.idempotency import Idempotent
 from bizext.api.problems import documented
 from bizext.api.schemas.common import Page, encode_cursor
+from bizext.api.schemas.service import AssessmentIn, AssessmentOut, RoleQualification, TrainingIn, TrainingOut
 from bizext.api.schemas.people import (
     CustomerIn,
     CustomerOut,
@@ -20,15 +21,23 @@ from bizext.api.schemas.people import (
     TokenIn,
     TokenOut,
 )
-from bizext.services import customers, staff, tokens
+from bizext.services import customers, qualification, staff, tokens
 
 router = APIRouter(prefix="/v1", responses=documented(401, 403), dependencies=[RefuseNul])
 
 
-def _staff_out(d: staff.StaffDetails) -> StaffOut:
+def _staff_out(d: staff.StaffDetails, uow: UnitOfWorkDep | None = None) -> StaffOut:
     s = d.staff
-    return StaffOut(id=s.id, name=s.name, region=s.region, roles=d.roles, email=s.email, phone=s.phone,
-                    active=s.active, version=s.version, created_at=s.created_at, updated_at=s.updated_at)
+    out = StaffOut(id=s.id, name=s.name, region=s.region, roles=d.roles, email=s.email, phone=s.phone,
+                   active=s.active, version=s.version, created_at=s.created_at, updated_at=s.updated_at)
+    if uow is not None:  # one staff member's page: qualification and training records too
+        out.qualification = [RoleQualification(
+            role=q.role, qualified=q.qualified, suspended_since=q.suspended_since,
+            last_assessment=AssessmentOut.of(q.last_assessment) if q.last_assessment else None)
+            for q in qualification.standings(uow, s.id)]
+        out.trainings = [TrainingOut(id=t.id, topic=t.topic, held_on=t.held_on, recorded_by=t.recorded_by,
+                                     recorded_at=t.recorded_at) for t in qualification.trainings_of(uow, s.id)]
+    return out
 
 
 def _customer_out(c: object) -> CustomerOut:
@@ -59,7 +68,7 @@ def list_staff(uow: UnitOfWorkDep, actor: CurrentPrincipal, role: StaffRoleName 
 def get_staff(staff_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, response: Response) -> StaffOut:
     d = staff.get(uow, actor, staff_id)
     response.headers["ETag"] = f'"{d.staff.version}"'
-    return _staff_out(d)
+    return _staff_out(d, uow)
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"],
@@ -105,3 +114,30 @@ def delete_token(token_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipa
                  idem: Idempotent) -> Response:
     tokens.revoke_token(uow, actor, token_id, now)
     return idem.respond(204, None)
+
+
+@router.post("/staff/{staff_id}/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentOut,
+             tags=["staff"], responses=documented(400, 404, 422),
+             summary="Record an assessment (supervisor, admin); failing suspends the person from that role")
+def create_assessment(staff_id: uuid.UUID, body: AssessmentIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
+                      now: Now, idem: Idempotent) -> Response:
+    row = qualification.record_assessment(uow, actor, staff_id, role=body.role, score=body.score,
+                                          passed=body.passed, assessed_on=body.assessed_on, now=now)
+    return idem.respond(201, AssessmentOut.of(row))
+
+
+@router.get("/staff/{staff_id}/assessments", response_model=list[AssessmentOut], tags=["staff"],
+            responses=documented(404, 422))
+def list_assessments(staff_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal) -> list[AssessmentOut]:
+    return [AssessmentOut.of(a) for a in qualification.assessments(uow, actor, staff_id)]
+
+
+@router.post("/trainings", status_code=status.HTTP_201_CREATED, response_model=TrainingOut, tags=["staff"],
+             responses=documented(400, 422), summary="Record a training session and its attendees")
+def create_training(body: TrainingIn, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                    idem: Idempotent) -> Response:
+    training, attendees = qualification.record_training(uow, actor, topic=body.topic, held_on=body.held_on,
+                                                        attendee_ids=body.attendee_ids, now=now)
+    return idem.respond(201, TrainingOut(id=training.id, topic=training.topic, held_on=training.held_on,
+                                         attendee_ids=attendees, recorded_by=training.recorded_by,
+                                         recorded_at=training.recorded_at))

@@ -75,7 +75,7 @@ class EscalationOut(BaseModel):
     clock_run_id: uuid.UUID | None
     clock: str | None
     level: int = Field(description="0 warning (预警), 1 project manager (督办), 2 supervisors")
-    kind: str = Field(description="warning | breach | unassigned")
+    kind: str = Field(description="warning | breach | unassigned | owner_suspended | quality")
     deadline_at: datetime | None
     raised_at: datetime
     explanation: str

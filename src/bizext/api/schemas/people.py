@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
+from bizext.api.schemas.service import RoleQualification, TrainingOut
 from bizext.api.schemas.common import Strict
 
 StaffRoleName = Literal["admin", "customer_manager", "planner", "design_reviewer", "inspector",
@@ -46,6 +47,9 @@ class StaffOut(BaseModel):
     name: str
     region: str
     roles: list[str]
+    qualification: list[RoleQualification] = Field(
+        default_factory=list, description="per role: qualified, or suspended since (停岗学习), last assessment")
+    trainings: list[TrainingOut] = Field(default_factory=list)
     email: str | None
     phone: str | None
     active: bool
