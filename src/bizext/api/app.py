@@ -19,7 +19,9 @@ from bizext.api.routes import (
     health,
     messages,
     people,
+    progress,
     projects,
+    reports,
     webhooks,
     workflows,
 )
@@ -61,7 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.clock = now
     problems.install(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, workflows, projects, clocks, messages, escalations, calendars, events, webhooks,
-                   people):
+    for module in (health, workflows, projects, progress, clocks, messages, escalations, calendars, events,
+                   webhooks, people, reports):
         app.include_router(module.router)
     return app
