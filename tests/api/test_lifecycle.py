@@ -141,3 +141,15 @@ def test_explicit_assign_to_picks_the_next_owner(world):
     assignments = world.ok(world.client.get(f"/v1/projects/{project['id']}/assignments",
                                             headers=world.admin.headers))
     assert [a["basis"] for a in assignments] == ["named", "explicit"]
+
+
+def test_a_survey_dated_today_in_shanghai_is_accepted_after_midnight_local_time(world, clock):
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # 01:00 on 2 December in Shanghai
+    project = world.new_project(received_at="2026-12-01T02:00:00Z")
+    cm = world.person("customer_manager")
+    world.fire(project["id"], "accept", cm)
+    fired = world.fire(project["id"], "complete_survey", cm, {"surveyed_on": "2026-12-02", "findings": "ok"})
+    assert fired["project"]["state"] == "scheme_drafting"
+    world.fire(project["id"], "return_scheme", cm, status=409)  # (not from scheme_drafting: state unchanged)

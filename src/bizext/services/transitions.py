@@ -55,8 +55,9 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
     definition = definition_of(project)
     occurred_at = request.occurred_at or now
     engine.check_occurred_at(occurred_at, project.last_transition_at, now)
+    cal = calendar_for(uow, project.region)
     move = engine.fire(definition, _view(uow, project), request.name, request.input, actor, now=now,
-                       admin_reason=request.admin_reason)
+                       admin_reason=request.admin_reason, today=cal.local(now).date())
 
     target = definition.state(move.to_state)
     choice = assignment.choose_owner(uow, project, target, request.input.get("assign_to"))
@@ -98,8 +99,8 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
         uow.projects.flush()
         assignment.record(uow, project, stage, choice, by="engine", reason=f"entered by {move.transition.name}",
                           at=occurred_at)
-    changes = clocks.on_move(uow, project, definition, calendar_for(uow, project.region),
-                             from_state=move.from_state, stage=stage, at=occurred_at)
+    changes = clocks.on_move(uow, project, definition, cal, from_state=move.from_state, stage=stage,
+                             at=occurred_at)
     events.record(uow, "transition.fired", project=project, actor=actor, occurred_at=occurred_at, now=now, data={
         "transition_id": str(record.id), "seq": seq, "name": move.transition.name, "from": move.from_state,
         "to": move.to_state, "capacity": record.capacity, "on_behalf_of": record.on_behalf_of,

@@ -139,8 +139,9 @@ def find(definition: WorkflowDefinition, state: str, name: str) -> TransitionDef
     return t
 
 
-def validate_input(t: TransitionDef, payload: Any, now: datetime) -> dict[str, Any]:
-    """Validate against the transition's JSON Schema, then the rules a schema cannot say (not in future)."""
+def validate_input(t: TransitionDef, payload: Any, now: datetime, today: date | None = None) -> dict[str, Any]:
+    """Validate against the transition's JSON Schema, then the rules a schema cannot say (not in future).
+    `today` is the local date in the project's region (dates like surveyed_on are local); UTC's by default."""
     problems = [
         FieldProblem("/input" + "".join(f"/{p}" for p in err.absolute_path), err.message)
         for err in sorted(t.validator.iter_errors(payload), key=lambda e: list(map(str, e.absolute_path)))
@@ -148,17 +149,17 @@ def validate_input(t: TransitionDef, payload: Any, now: datetime) -> dict[str, A
     if not problems:
         for name in t.not_in_future:
             value = payload.get(name)
-            if value is not None and _after(value, now):
+            if value is not None and _after(value, now, today or now.date()):
                 problems.append(FieldProblem(f"/input/{name}", f"{name} may not lie in the future"))
     if problems:
         raise InvalidInput(problems, detail=f"the input of {t.name!r} is invalid")
     return payload
 
 
-def _after(value: str, now: datetime) -> bool:
+def _after(value: str, now: datetime, today: date) -> bool:
     if "T" in value or "t" in value:
         return datetime.fromisoformat(value.replace("Z", "+00:00")) > now
-    return date.fromisoformat(value) > now.date()
+    return date.fromisoformat(value) > today
 
 
 def check_occurred_at(occurred_at: datetime, previous_at: datetime, now: datetime) -> None:
@@ -173,7 +174,7 @@ def check_occurred_at(occurred_at: datetime, previous_at: datetime, now: datetim
 
 
 def fire(definition: WorkflowDefinition, view: ProjectView, name: str, payload: Any, actor: Actor, *,
-         now: datetime, admin_reason: str | None = None) -> Move:
+         now: datetime, admin_reason: str | None = None, today: date | None = None) -> Move:
     """Decide the outcome of firing `name`, in the order an integrator can act on: does it leave this
     state (409), may this actor fire it (403), do its guards hold (409), is its input valid (422)."""
     t = find(definition, view.state, name)
@@ -181,7 +182,7 @@ def fire(definition: WorkflowDefinition, view: ProjectView, name: str, payload: 
     reasons = failed_guards(t, view.facts)
     if reasons:
         raise TransitionBlocked(name, reasons, list(t.guards + t.unless))
-    validate_input(t, payload, now)
+    validate_input(t, payload, now, today)
 
     token = _Token(view.state, view.facts)
     if not definition.machine.events[name].trigger(token):
