@@ -268,6 +268,9 @@ class ClockRun(Base):
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(10))  # met | missed, once stopped
+    # Working seconds counted once stopped (counting start to stopped_at, minus paused): the calendar lives
+    # in Python, so reports read this instead of recomputing working time. NULL while running.
+    elapsed_seconds: Mapped[int | None] = mapped_column(Integer)
     escalated_level: Mapped[int] = mapped_column(Integer, default=-1)  # highest level raised (or passed over)
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -280,6 +283,8 @@ class ClockRun(Base):
         Index("ix_clock_runs_project_id_clock", "project_id", "clock"),
         Index("ix_clock_runs_region_open", "region",
               sqlite_where=text("stopped_at IS NULL"), postgresql_where=text("stopped_at IS NULL")),
+        # Reports: runs stopped in a period are a range scan.
+        Index("ix_clock_runs_stopped_at", "stopped_at"),
     )
 
 

@@ -163,6 +163,8 @@ def start_service_clock(uow: UnitOfWork, project: Project, definition: WorkflowD
 def stop_run(row: ClockRun, definition: WorkflowDefinition, cal: WorkingCalendar, at: datetime) -> Stopped:
     _resume(row, at, cal)
     row.stopped_at = at
+    # Frozen at stop, like the outcome: reports take medians of it in SQL, where no calendar is.
+    row.elapsed_seconds = rules.standing(cal, as_run(row), at).elapsed
     met = at <= rules.deadline(cal, as_run(row))
     row.outcome = "met" if met else "missed"
     refresh_schedule(row, definition, cal)

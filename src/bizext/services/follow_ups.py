@@ -49,12 +49,13 @@ def close(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, channel: str,
                         "supervisor or an admin")
     if row.closed_at is not None:
         raise NotNow(f"the follow-up was closed already at {row.closed_at.isoformat()}")
-    if contacted_on > now.date() or contacted_on < row.opened_at.date():
+    cal = calendar_for(uow, project.region)
+    if contacted_on > cal.local(now).date() or contacted_on < cal.local(row.opened_at).date():
         raise InvalidInput([FieldProblem("/contacted_on", "must lie between energization and today")])
     row.closed_at, row.closed_by, row.channel, row.contacted_on = now, actor_label(actor), channel, contacted_on
     row.satisfaction, row.times_match_records, row.issues, row.comment = (satisfaction, times_match_records,
                                                                           issues, comment)
-    definition, cal = definition_of(project), calendar_for(uow, project.region)
+    definition = definition_of(project)
     run = uow.clocks.get(row.clock_run_id) if row.clock_run_id else None
     if run is not None and run.stopped_at is None:
         escalations.on_clocks_stopped(uow, project, [clocks.stop_run(run, definition, cal, now)], now)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from bizext.db.models import Assessment, StaffRole, Training, TrainingAttendee
 from bizext.db.session import UnitOfWork
 from bizext.services import escalations
+from bizext.services.calendars import calendar_for
 from bizext.services.errors import NotFound
 from bizext.services.principals import actor_label, require
 from bizext.workflow.engine import Actor
@@ -35,7 +36,7 @@ def record_assessment(uow: UnitOfWork, actor: Actor, staff_id: uuid.UUID, *, rol
     held = uow.session.get(StaffRole, (staff_id, role))
     if held is None:
         raise InvalidInput([FieldProblem("/role", f"{staff.name} does not hold the role {role}")])
-    if assessed_on > now.date():
+    if assessed_on > calendar_for(uow, staff.region).local(now).date():
         raise InvalidInput([FieldProblem("/assessed_on", "may not lie in the future")])
     row = uow.staff.add(Assessment(id=uuid.uuid4(), staff_id=staff_id, role=role, score=score, passed=passed,
                                    assessed_on=assessed_on, recorded_by=actor_label(actor), recorded_at=now))
