@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -226,5 +226,9 @@ class ProjectRepository(_Repository):
                                          .order_by(TransitionRecord.seq)))
 
     def assignments(self, project_id: uuid.UUID) -> list[Assignment]:
-        return list(self.session.scalars(select(Assignment).where(Assignment.project_id == project_id)
-                                         .order_by(Assignment.assigned_at)))
+        # Oldest first; equal instants (backdated work) fall back to the stage's order, entry before reassignment.
+        reassigned_last = case((Assignment.basis == "reassigned", 1), else_=0)
+        return list(self.session.scalars(
+            select(Assignment).join(StageOccurrence, StageOccurrence.id == Assignment.stage_occurrence_id)
+            .where(Assignment.project_id == project_id)
+            .order_by(Assignment.assigned_at, StageOccurrence.seq, reassigned_last)))

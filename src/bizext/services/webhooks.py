@@ -29,7 +29,9 @@ from bizext.workflow.engine import Actor
 from bizext.workflow.errors import FieldProblem, InvalidInput
 
 TIMEOUT_SECONDS = 10
-LEASE = timedelta(seconds=60)  # longer than a delivery can take; a dead worker's claims come back after it
+CLAIM_BATCH = 10
+#: Longer than a whole claimed batch can take to send; a dead worker's claims come back after it.
+LEASE = timedelta(seconds=CLAIM_BATCH * TIMEOUT_SECONDS + 30)
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 3600
 GIVE_UP_AFTER = timedelta(hours=24)  # an endpoint failing for this long is disabled
@@ -194,12 +196,17 @@ def enqueue(database: Database, now: datetime, batch: int = 500) -> int:
 
 def payload(event: Event) -> str:
     """The body: the Standard Webhooks envelope {type, timestamp, data} around the event as the feed has it."""
-    return json.dumps({"type": event.type, "timestamp": event.recorded_at.isoformat(), "data": {
+    return json.dumps({"type": event.type, "timestamp": _rfc3339(event.recorded_at), "data": {
         "id": str(event.id), "sequence": event.sequence, "type": event.type,
         "project_id": str(event.project_id) if event.project_id else None,
-        "project_version": event.project_version, "occurred_at": event.occurred_at.isoformat(),
-        "recorded_at": event.recorded_at.isoformat(), "actor": event.actor, "data": event.data}},
+        "project_version": event.project_version, "occurred_at": _rfc3339(event.occurred_at),
+        "recorded_at": _rfc3339(event.recorded_at), "actor": event.actor, "data": event.data}},
         separators=(",", ":"), ensure_ascii=False)
+
+
+def _rfc3339(instant: datetime) -> str:
+    """As the feed writes instants (UTC, `Z`)."""
+    return instant.isoformat().replace("+00:00", "Z")
 
 
 def sign(hook_secrets: list[str], msg_id: str, at: datetime, body: str) -> dict[str, str]:
@@ -219,7 +226,7 @@ class _Claim:
 
 
 def deliver_due(database: Database, now: datetime, *, allow_private: bool, http: httpx.Client | None = None,
-                limit: int = 50, max_rounds: int = 20) -> int:
+                limit: int = CLAIM_BATCH, max_rounds: int = 100) -> int:
     """Deliver what is due. Each round claims the first waiting event of every project, so a burst of one
     project's events goes out in order, round after round, until nothing more succeeds.
 
