@@ -163,3 +163,18 @@ def test_tokens_create_refuses_an_unknown_client_role_and_an_overlong_name(tmp_p
     assert bad_role.exit_code == 2 and "superuser" in bad_role.output
     long_name = runner.invoke(app, ["tokens", "create", "--client", "x" * 201, "--role", "integration"])
     assert long_name.exit_code == 2
+
+
+def test_workflows_doc_is_generated_from_the_definitions_and_checked(tmp_path):
+    from typer.testing import CliRunner
+
+    from bizext.cli import app
+
+    target = tmp_path / "workflows.md"
+    runner = CliRunner()
+    assert runner.invoke(app, ["workflows-doc", "--output", str(target)]).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "## hv-standard v1" in text and "stateDiagram-v2" in text and "| scheme_reply | single 15, dual 30 |" in text
+    assert runner.invoke(app, ["workflows-doc", "--check", "--output", str(target)]).exit_code == 0
+    target.write_text(text + "edited", encoding="utf-8")
+    assert runner.invoke(app, ["workflows-doc", "--check", "--output", str(target)]).exit_code == 1

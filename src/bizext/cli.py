@@ -131,6 +131,48 @@ def openapi(check: Annotated[bool, typer.Option("--check", help="fail if openapi
     typer.echo(f"wrote {output}")
 
 
+WORKFLOWS_DOC = Path("docs/workflows.md")
+
+
+def workflows_text() -> str:
+    from bizext.workflow.definitions import registry
+    from bizext.workflow.diagram import mermaid
+
+    parts = ["# Workflows", "",
+             "Generated from `src/bizext/workflow/definitions/*.yaml` by `bizext workflows-doc`; do not edit by hand.",
+             ""]
+    for d in registry().latest():
+        parts += [f"## {d.key} v{d.version}: {d.title.en} ({d.title.zh})", "",
+                  "| state | 中文 | side | owner |", "|---|---|---|---|"]
+        parts += [f"| {s.name} | {s.label.zh} | {s.side or '—'} | {s.owner_role or '—'} |" for s in d.states.values()]
+        parts += ["", "```mermaid", mermaid(d).rstrip(), "```", ""]
+        if d.clocks:
+            parts += ["| clock | limit (working days) | starts | stops |", "|---|---|---|---|"]
+            for c in d.clocks:
+                limits = ", ".join(f"{k} {v}" if k != "any" else str(v) for k, v in c.limits.items())
+                starts = "project created" if c.starts.created else "entering " + ", ".join(c.starts.enter)
+                stops = ("entering " + ", ".join(c.stops.enter) if c.stops.enter
+                         else "leaving " + ", ".join(c.stops.leave) if c.stops.leave else "a terminal state")
+                parts.append(f"| {c.name} | {limits} | {starts} | {stops} |")
+            parts.append("")
+    return "\n".join(parts)
+
+
+@app.command("workflows-doc")
+def workflows_doc(check: Annotated[bool, typer.Option("--check", help="fail if the file is out of date")] = False,
+                  output: Path = WORKFLOWS_DOC) -> None:
+    """Write docs/workflows.md (tables and Mermaid diagrams) from the definitions, or check it is current."""
+    text = workflows_text()
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            typer.echo(f"{output} is out of date: run `bizext workflows-doc`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date")
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
 @tokens_app.command("create")
 def tokens_create(
     staff_id: Annotated[Optional[str], typer.Option(help="a staff member's id")] = None,
