@@ -283,8 +283,10 @@ class ClockRun(Base):
         Index("ix_clock_runs_project_id_clock", "project_id", "clock"),
         Index("ix_clock_runs_region_open", "region",
               sqlite_where=text("stopped_at IS NULL"), postgresql_where=text("stopped_at IS NULL")),
-        # Reports: runs stopped in a period are a range scan.
-        Index("ix_clock_runs_stopped_at", "stopped_at"),
+        # Reports: runs stopped in a period are a range scan. Partial, so that the sweep (stopped_at IS NULL)
+        # is never tempted away from ix_clock_runs_due.
+        Index("ix_clock_runs_stopped_at", "stopped_at",
+              sqlite_where=text("stopped_at IS NOT NULL"), postgresql_where=text("stopped_at IS NOT NULL")),
     )
 
 
