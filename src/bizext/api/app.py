@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                 {"name": "calendars", "description": "Working days per region"},
                                 {"name": "events", "description": "The feed of everything that happened"},
                                 {"name": "webhooks", "description": "Signed, at-least-once event delivery"},
+                                {"name": "reports", "description": "Performance: clocks, owners, connection time"},
                                 {"name": "workflows", "description": "Workflow definitions (data)"},
                                 {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},
                                 {"name": "health"}])

@@ -17,6 +17,7 @@ from bizext.db.clock_repositories import (
 )
 from bizext.db.event_repositories import EventRepository, IdempotencyRepository
 from bizext.db.people_repositories import FollowUpRepository, MessageRepository, QualificationRepository
+from bizext.db.progress_repositories import StageHistoryRepository
 from bizext.db.webhook_repositories import WebhookRepository
 from bizext.db.repositories import (
     CounterRepository,
@@ -89,6 +90,7 @@ class UnitOfWork:
         self.qualification = QualificationRepository(self.session)
         self.messages = MessageRepository(self.session)
         self.follow_ups = FollowUpRepository(self.session)
+        self.stage_history = StageHistoryRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
