@@ -119,11 +119,14 @@ def openapi_text() -> str:
 def openapi(check: Annotated[bool, typer.Option("--check", help="fail if openapi.yaml is out of date")] = False,
             output: Path = OPENAPI_FILE) -> None:
     """Write openapi.yaml from the app, or check that it is current."""
-    text = openapi_text()
+    _write_or_check(openapi_text(), output, check, "bizext openapi")
+
+
+def _write_or_check(text: str, output: Path, check: bool, command: str) -> None:
+    """Generated files are committed; CI checks they still match what the code generates."""
     if check:
-        current = output.read_text(encoding="utf-8") if output.exists() else ""
-        if current != text:
-            typer.echo(f"{output} is out of date: run `bizext openapi`", err=True)
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            typer.echo(f"{output} is out of date: run `{command}`", err=True)
             raise typer.Exit(1)
         typer.echo(f"{output} is up to date")
         return
@@ -162,15 +165,7 @@ def workflows_text() -> str:
 def workflows_doc(check: Annotated[bool, typer.Option("--check", help="fail if the file is out of date")] = False,
                   output: Path = WORKFLOWS_DOC) -> None:
     """Write docs/workflows.md (tables and Mermaid diagrams) from the definitions, or check it is current."""
-    text = workflows_text()
-    if check:
-        if not output.exists() or output.read_text(encoding="utf-8") != text:
-            typer.echo(f"{output} is out of date: run `bizext workflows-doc`", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"{output} is up to date")
-        return
-    output.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {output}")
+    _write_or_check(workflows_text(), output, check, "bizext workflows-doc")
 
 
 @tokens_app.command("create")
