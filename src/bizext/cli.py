@@ -47,10 +47,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
           worker: Annotated[bool, typer.Option(help="also run the escalation worker in this process")] = True,
           ) -> None:
     """Serve the API (migrating first if the database is new), with the escalation worker unless told not to."""
-    import logging
-
     import uvicorn
 
+    from bizext.logs import configure_json_logging
     from bizext.db.migrations import is_new, upgrade
     from bizext.worker import start_in_background
 
@@ -58,14 +57,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     if is_new(db.engine):
         typer.echo("new database: migrating to head")
         upgrade(db.engine)
+    configure_json_logging()
     if worker:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
         start_in_background(db, Settings())
     else:
         db.dispose()
     typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
+    # log_config=None keeps the JSON logging set up above (one object per line, with the request id).
     uvicorn.run("bizext.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", log_config=None)
 
 
 @app.command("worker")
@@ -73,13 +73,13 @@ def worker_command(interval: Annotated[Optional[float], typer.Option(
         help="seconds between sweeps (default BIZEXT_SWEEP_INTERVAL, 60)")] = None) -> None:
     """Run escalation sweeps and webhook deliveries until stopped (SIGINT/SIGTERM). Safe to run many at once
     on PostgreSQL."""
-    import logging
     import signal
     import threading
 
+    from bizext.logs import configure_json_logging
     from bizext.worker import run
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_json_logging()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

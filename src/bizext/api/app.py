@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from bizext import __version__, clock
-from bizext.api import problems
+from bizext.api import observability, problems
 from bizext.api.limits import BodySizeLimit
+from bizext.api.observability import RequestContext
 from bizext.api.routes import (
     calendars,
     clocks,
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.clock = now
     problems.install(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestContext)
+    app.state.metrics_registry = observability.registry_for(app.state.database, now)
+    app.include_router(observability.router)
     for module in (health, workflows, projects, progress, clocks, messages, escalations, calendars, events,
                    webhooks, people, reports):
         app.include_router(module.router)

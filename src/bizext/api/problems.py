@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bizext.api.idempotency import Replay, replay_response
+from bizext.api.observability import request_id
 from bizext.api.schemas.common import Problem
 from bizext.services import errors as svc
 from bizext.workflow import errors as dom
@@ -82,7 +83,7 @@ INTERNAL = Kind(500, "internal-error", "Internal error")
 def problem_response(kind: Kind, detail: str | None, request: Request, extra: dict[str, Any] | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": TYPE_BASE + kind.slug, "title": kind.title, "status": kind.status,
-                            "detail": detail, "instance": request.url.path}
+                            "detail": detail, "instance": request.url.path, "request_id": request_id.get()}
     body.update(extra or {})
     return JSONResponse(body, status_code=kind.status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -155,6 +155,24 @@ class EscalationRepository(_Repository):
             q = q.where(or_(Escalation.raised_at < at, and_(Escalation.raised_at == at, Escalation.id < last)))
         return list(self.session.scalars(q.order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(limit)))
 
+    def operational_figures(self, now: datetime) -> dict[str, float]:
+        """What operators watch: open escalations, the due-clock backlog, the oldest pending webhook delivery."""
+        from sqlalchemy import func
+
+        from bizext.db.models import WebhookDelivery
+
+        open_escalations = self.session.scalar(select(func.count()).select_from(Escalation)
+                                               .where(Escalation.status.in_(("open", "acknowledged")))) or 0
+        due = self.session.scalar(select(func.count()).select_from(ClockRun).where(
+            ClockRun.stopped_at.is_(None), ClockRun.paused_since.is_(None), ClockRun.next_escalation_at <= now)) or 0
+        oldest = self.session.scalar(select(func.min(WebhookDelivery.created_at))
+                                     .where(WebhookDelivery.status == "pending"))
+        lag = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+            lag = max(0.0, (now - oldest).total_seconds())
+        return {"open_escalations": open_escalations, "due_clock_runs": due, "webhook_lag": lag}
+
     def is_recipient(self, escalation_id: uuid.UUID, staff_id: uuid.UUID) -> bool:
         return self.session.get(EscalationRecipient, (escalation_id, staff_id)) is not None
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, after
 from bizext.api.idempotency import Idempotent
+from bizext.api.observability import ESCALATIONS, SWEEP_SECONDS
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import AcknowledgeIn, EscalationOut, SweepOut
 from bizext.api.schemas.common import Page, encode_cursor
@@ -60,7 +61,10 @@ def escalation_check(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincip
     # The sweep commits batch by batch in units of work of its own (it is idempotent by itself); this
     # request's transaction is set aside meanwhile so it holds no lock the sweep needs.
     uow.session.rollback()
-    result = escalations.sweep(request.app.state.database, now)
+    with SWEEP_SECONDS.time():
+        result = escalations.sweep(request.app.state.database, now)
     raised = escalations.get_many(uow, result.raised)
+    for d in raised:
+        ESCALATIONS.labels(str(d.row.level)).inc()
     return idem.respond(200, SweepOut(checked_at=result.checked_at, raised=[EscalationOut.of(d) for d in raised],
                                       resolved=result.resolved, runs_examined=result.runs_examined))

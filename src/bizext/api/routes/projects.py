@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
 from bizext.api.idempotency import Idempotent
+from bizext.api.observability import TRANSITIONS
 from bizext.api.problems import documented
 from bizext.api.schemas.common import Label, Owner, Page, encode_cursor
 from bizext.api.schemas.projects import (
@@ -89,6 +90,7 @@ def fire_transition(project_id: uuid.UUID, body: TransitionIn, uow: UnitOfWorkDe
     request = transitions.FireRequest(name=body.name, input=body.input, comment=body.comment,
                                       occurred_at=body.occurred_at, admin_reason=body.admin_reason)
     fired = transitions.fire(uow, actor, project_id, request, if_match=if_match, now=now)
+    TRANSITIONS.labels(fired.project.project.workflow_key, fired.record.name).inc()
     body = FiredOut(transition=TransitionOut.of(fired.record), project=ProjectOut.of(fired.project))
     return idem.respond(201, body, {"Location": f"/v1/projects/{project_id}/transitions/{fired.record.seq}",
                                     "ETag": f'"{fired.project.project.version}"'})
