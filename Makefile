@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-postgres openapi openapi-check lock clean help
+.PHONY: run test test-postgres bench openapi openapi-check lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +27,9 @@ test: $(STAMP)  ## the whole test suite (SQLite by default; BIZEXT_TEST_DATABASE
 
 test-postgres: $(STAMP)  ## the whole test suite on the local PostgreSQL (a fresh database per run)
 	BIZEXT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+bench: $(STAMP)  ## benchmark on the local PostgreSQL: table printed, JSON in bench/results/latest.json
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 openapi: $(STAMP)  ## regenerate openapi.yaml from the app
 	$(BIN)/bizext openapi

@@ -1,0 +1,128 @@
+"""`python -m bench --scale small --duration 20`: one run, every figure beside its target.
+
+Phases: pgbench ceiling on a scratch database → fresh, migrated bizext database → `bizext serve` →
+staff/customer set up through the API → healthz-only load (trivial CPU/request) → transition load
+(separate process) → engine micro-benchmark → table + bench/results/latest.json. Everything started
+here is stopped and every database created here is dropped, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+from bench import engine, pg, procs, report
+
+SCALES = {"small": 8, "default": 16, "large": 32}  # concurrent clients (pgbench and API alike)
+SERVER_WORKERS = 2
+REGION = "Bench"
+OTHER_ROLES = ["planner", "design_reviewer", "inspector", "project_manager", "supervisor", "admin"]
+
+
+def setup_people(url: str, admin_token: str) -> dict:
+    """Staff for every role in one region, and a customer; the load's staff holds customer_manager +
+    metering_technician, so it owns every stage of lv-simple that the load moves through."""
+    h = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=url, headers=h, timeout=30) as c:
+        def post(path: str, body: dict) -> dict:
+            r = c.post(path, json=body)
+            r.raise_for_status()
+            return r.json()
+
+        me = post("/v1/staff", {"name": "Bench operator", "region": REGION,
+                                "roles": ["customer_manager", "metering_technician"]})
+        for role in OTHER_ROLES:
+            post("/v1/staff", {"name": f"Bench {role}", "region": REGION, "roles": [role]})
+        token = post("/v1/tokens", {"staff_id": me["id"]})["token"]
+        customer = post("/v1/customers", {"name": "Bench customer"})
+    return {"staff_id": me["id"], "token": token, "customer_id": customer["id"], "region": REGION}
+
+
+def run_load(cfg: dict) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.load", json.dumps(cfg)], check=True, capture_output=True,
+                         text=True, timeout=cfg["duration"] + 120)
+    return json.loads(out.stdout)
+
+
+def phase(server: procs.Server, cfg: dict) -> tuple[dict, float]:
+    """Run one load phase; return its results and the server's CPU seconds during it."""
+    before = server.cpu()
+    result = run_load(cfg)
+    return result, server.cpu() - before
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", choices=SCALES, default="default")
+    ap.add_argument("--duration", type=int, default=30, help="seconds of pgbench and of API load")
+    args = ap.parse_args()
+    clients, duration = SCALES[args.scale], args.duration
+    notes = ["the 1M-project sweep and read-path figures are not measured yet",
+             "p99 is measured at full load (C clients), not at half of the peak throughput",
+             "CPU per transition = all server CPU in the transition phase ÷ transitions answered 201 "
+             "(it includes the project creations that feed them: one per three transitions)"]
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    print(f"[bench] pgbench -N -c {clients} -T {duration} …", flush=True)
+    tps = pg.pgbench_tps(clients, duration)
+
+    db = pg.create_database("bizext_bench")
+    admin_token = secrets.token_urlsafe(24)
+    env = dict(os.environ, BIZEXT_DATABASE_URL=pg.sqlalchemy_url(db), BIZEXT_ADMIN_TOKEN=admin_token)
+    server = None
+    try:
+        print(f"[bench] database {db}: migrating …", flush=True)
+        subprocess.run([".venv/bin/bizext", "migrate"], env=env, check=True, timeout=120, capture_output=True)
+        log = Path(tempfile.gettempdir()) / f"{db}-server.log"
+        server = procs.Server(env, SERVER_WORKERS, log)
+        server.wait_ready()
+        people = setup_people(server.url, admin_token)
+        base = dict(people, url=server.url, clients=clients)
+
+        hz_duration = max(3, duration // 4)
+        print(f"[bench] GET /healthz, {clients} clients, {hz_duration} s …", flush=True)
+        hz, hz_cpu = phase(server, dict(base, mode="healthz", duration=hz_duration))
+        print(f"[bench] transitions, {clients} clients, {duration} s …", flush=True)
+        tr, tr_cpu = phase(server, dict(base, mode="transitions", duration=duration))
+        rss = {str(p): procs.peak_rss_mb(p) for p in server.pids()}
+    finally:
+        if server is not None:
+            server.stop()
+        pg.drop_database(db)
+
+    print("[bench] engine alone …", flush=True)
+    eng = engine.measure()
+
+    lat = tr.pop("latencies")
+    hz.pop("latencies")
+    api = {k: tr[k] for k in ("ok", "conflicts", "failures", "creates", "create_failures", "elapsed",
+                              "failure_samples")}
+    api.update(transitions_per_s=tr["ok"] / tr["elapsed"], p50_ms=report.percentile(lat, 50) * 1e3,
+               p95_ms=report.percentile(lat, 95) * 1e3, p99_ms=report.percentile(lat, 99) * 1e3)
+    cpu_tr = tr_cpu / max(tr["ok"], 1)
+    cpu_hz = hz_cpu / max(hz["ok"], 1)
+    r = {"scale": args.scale, "clients": clients, "duration": duration, "server_workers": SERVER_WORKERS,
+         "started_at": started, "pgbench_tps": tps, "api": api, "healthz": dict(hz, cpu_s=hz_cpu),
+         "ratio_tps": api["transitions_per_s"] / tps, "cpu_per_transition_ms": cpu_tr * 1e3,
+         "cpu_per_healthz_ms": cpu_hz * 1e3, "ratio_cpu": cpu_tr / cpu_hz, "peak_rss_mb": rss,
+         "engine": eng, "notes": notes}
+    if api["failure_samples"]:
+        notes.append("failure samples: " + " | ".join(api["failure_samples"]))
+    print()
+    print(report.markdown(r))
+    print(f"[bench] written {report.write_json(r)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
