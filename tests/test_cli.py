@@ -178,3 +178,24 @@ def test_workflows_doc_is_generated_from_the_definitions_and_checked(tmp_path):
     assert runner.invoke(app, ["workflows-doc", "--check", "--output", str(target)]).exit_code == 0
     target.write_text(text + "edited", encoding="utf-8")
     assert runner.invoke(app, ["workflows-doc", "--check", "--output", str(target)]).exit_code == 1
+
+
+def test_the_listener_handed_to_server_processes_is_marked_tcp_so_responses_are_not_delayed():
+    import socket
+
+    import uvicorn
+
+    from bizext.cli import _keep_tcp_nodelay_with_workers
+
+    _keep_tcp_nodelay_with_workers(uvicorn)
+    listener = uvicorn.Config(app="bizext.api.app:create_app", host="127.0.0.1", port=0).bind_socket()
+    try:
+        assert listener.proto == socket.IPPROTO_TCP
+        listener.listen()
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        assert accepted.proto == socket.IPPROTO_TCP  # what asyncio checks before setting TCP_NODELAY
+        accepted.close()
+        client.close()
+    finally:
+        listener.close()

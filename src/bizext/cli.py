@@ -63,9 +63,33 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     else:
         db.dispose()
     typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
+    _keep_tcp_nodelay_with_workers(uvicorn)
     # log_config=None keeps the JSON logging set up above (one object per line, with the request id).
     uvicorn.run("bizext.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", log_config=None)
+
+
+def tcp_listener(sock):  # type: ignore[no-untyped-def]
+    """The same listening socket, marked IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only when
+    the listener says so, and uvicorn's `--workers N` path binds it with proto 0 (uvicorn issue #3149: every
+    keep-alive response then waits ~40 ms for the peer's delayed ACK)."""
+    import socket
+
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    return sock
+
+
+def _keep_tcp_nodelay_with_workers(uvicorn):  # type: ignore[no-untyped-def]
+    bind = uvicorn.Config.bind_socket
+    if getattr(bind, "_bizext_tcp", False):
+        return
+
+    def bind_socket(self):  # type: ignore[no-untyped-def]
+        return tcp_listener(bind(self))
+
+    bind_socket._bizext_tcp = True  # type: ignore[attr-defined]
+    uvicorn.Config.bind_socket = bind_socket
 
 
 @app.command("worker")
