@@ -141,7 +141,6 @@ class EscalationRepository(_Repository):
         return result.rowcount or 0
 
     def listing(self, *, filters: dict[str, Any], recipient_id: uuid.UUID | None,
-                project_ids_of_customer: uuid.UUID | None,
                 after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Escalation]:
         q = select(Escalation)
         for column, value in filters.items():

@@ -117,6 +117,11 @@ class UnitOfWork:
             return
         self.session.commit()
 
+    def set_aside(self) -> None:
+        """End the transaction begun so far without committing (its locks released), keeping the unit of work
+        usable: for a use case that commits in units of work of its own meanwhile (the escalation sweep)."""
+        self.session.rollback()
+
     def commit_now(self) -> None:
         self._write_events()
         self.session.commit()

@@ -14,8 +14,8 @@ from bizext.db.repositories import StaleVersion
 from bizext.db.session import Database, UnitOfWork
 from bizext.services import clocks, events
 from bizext.services.errors import ConcurrentModification, Forbidden, NotFound
-from bizext.services.principals import actor_label, visible_project
-from bizext.services.staff import check_if_match
+from bizext.services.principals import actor_label, require, visible_project
+from bizext.services.preconditions import check_if_match
 from bizext.workflow import clocks as rules
 from bizext.workflow.calendars import WorkingCalendar
 from bizext.workflow.engine import Actor
@@ -177,6 +177,17 @@ def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID
     return raised
 
 
+def check(uow: UnitOfWork, actor: Actor, database: Database, now: datetime
+          ) -> tuple[SweepResult, list[EscalationDetails]]:
+    """One sweep on request (an external scheduler, or an admin). The sweep commits batch by batch in units of
+    work of its own (it is idempotent by itself); the request's transaction is set aside meanwhile so that it
+    holds no lock the sweep needs, then reads what was raised."""
+    require(actor, "escalation_checker")
+    uow.set_aside()
+    result = sweep(database, now)
+    return result, get_many(uow, result.raised)
+
+
 def raise_unassigned(uow: UnitOfWork, project: Project, stage: StageOccurrence, role: str | None,
                      now: datetime) -> uuid.UUID | None:
     """A stage entered with no eligible owner escalates to the project manager at once."""
@@ -227,7 +238,7 @@ def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object], recipi
         recipient_id = uuid.UUID(actor.id)
     elif recipient is not None:
         recipient_id = uuid.UUID(recipient)
-    rows = uow.escalations.listing(filters=filters, recipient_id=recipient_id, project_ids_of_customer=None,
+    rows = uow.escalations.listing(filters=filters, recipient_id=recipient_id,
                                    after=after, limit=limit)
     return _details(uow, rows)
 
@@ -274,6 +285,5 @@ def get_many(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[EscalationDetails]:
 def of_project(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[EscalationDetails]:
     _readable(actor)
     project = visible_project(uow, actor, project_id)
-    rows = uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None,
-                                   project_ids_of_customer=None, after=None, limit=1000)
+    rows = uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None, after=None, limit=1000)
     return _details(uow, rows)

@@ -12,8 +12,7 @@ from bizext.services.calendars import calendar_for
 from bizext.services.errors import Forbidden, HoldClosed, NotFound
 from bizext.services.principals import actor_label, visible_project
 from bizext.services.projects import definition_of
-from bizext.workflow.engine import Actor
-from bizext.workflow.errors import FieldProblem, InvalidInput
+from bizext.workflow.engine import Actor, check_occurred_at
 
 PARTIES = ("customer", "external", "utility")
 
@@ -37,7 +36,8 @@ def place(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, reason: str, 
     definition = definition_of(project)
     if definition.state(project.state).terminal:
         raise HoldClosed(f"the project is {project.state}: there is nothing to hold")
-    at = _check_at(at, project.last_transition_at, now)
+    at = at or now
+    check_occurred_at(at, project.last_transition_at, now)
     hold = uow.holds.add(Hold(id=uuid.uuid4(), project_id=project.id, party=party, reason=reason,
                               placed_by=actor_label(actor), placed_at=at))
     uow.holds.flush()
@@ -57,7 +57,8 @@ def release(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, hold_id: uuid.
     _may_manage(actor, project, hold.party)
     if hold.released_at is not None:
         raise HoldClosed(f"the hold was released already at {hold.released_at.isoformat()}")
-    at = _check_at(at, hold.placed_at, now)
+    at = at or now
+    check_occurred_at(at, hold.placed_at, now)
     hold.released_at, hold.released_by = at, actor_label(actor)
     uow.holds.flush()
     clocks.on_holds_changed(uow, project, definition_of(project), calendar_for(uow, project.region), at)
@@ -70,11 +71,3 @@ def release(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, hold_id: uuid.
 def of_project(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[Hold]:
     return uow.holds.of_project(visible_project(uow, actor, project_id).id)
 
-
-def _check_at(at: datetime | None, not_before: datetime, now: datetime) -> datetime:
-    at = at or now
-    if at > now:
-        raise InvalidInput([FieldProblem("/occurred_at", "may not lie in the future")])
-    if at < not_before:
-        raise InvalidInput([FieldProblem("/occurred_at", f"may not lie before {not_before.isoformat()}")])
-    return at

@@ -19,7 +19,7 @@ from bizext.services.errors import (
     StageNotReassignable,
 )
 from bizext.services.principals import actor_label, check_can_read_projects, require, visible_project
-from bizext.services.staff import check_if_match
+from bizext.services.preconditions import check_if_match
 from bizext.workflow.definitions import WorkflowDefinition, registry
 from bizext.workflow.engine import Actor
 from bizext.workflow.errors import FieldProblem, InvalidInput, OwnerRef, UnknownWorkflow

@@ -123,9 +123,7 @@ def period_of(first_day: date | None, last_day: date | None, now: datetime) -> P
 def _stage_clocks(definition: WorkflowDefinition) -> tuple[str, ...]:
     """Clocks that time exactly one stage: they start on entering some states and stop on leaving the same
     states (acceptance, design_review…), not a span of stages (scheme_reply) or the whole project."""
-    return tuple(c.name for c in definition.clocks
-                 if c.starts.enter and not c.starts.created and not c.starts.from_states
-                 and not c.stops.enter and set(c.starts.enter) == set(c.stops.leave))
+    return tuple(c.name for c in definition.clocks if c.times_one_stage)
 
 
 def _facts(definition: WorkflowDefinition) -> WorkflowFacts:

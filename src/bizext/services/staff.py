@@ -10,7 +10,8 @@ from datetime import datetime
 from bizext.db.models import Staff
 from bizext.db.repositories import Conflict, StaleVersion
 from bizext.db.session import UnitOfWork
-from bizext.services.errors import AlreadyExists, ConcurrentModification, Forbidden, NotFound, VersionMismatch
+from bizext.services.errors import AlreadyExists, ConcurrentModification, Forbidden, NotFound
+from bizext.services.preconditions import check_if_match
 from bizext.services.principals import require
 from bizext.workflow.engine import Actor
 
@@ -82,12 +83,3 @@ def update(uow: UnitOfWork, actor: Actor, staff_id: uuid.UUID, *, changes: dict[
         uow.staff.flush()
     uow.commit()
     return StaffDetails(staff, uow.staff.roles_of([staff.id])[staff.id])
-
-
-def check_if_match(if_match: str | None, version: int) -> None:
-    """Honour If-Match (a strong ETag `"<version>"`, or `*`)."""
-    if if_match is None or if_match.strip() == "*":
-        return
-    candidates = [tag.strip() for tag in if_match.split(",")]
-    if f'"{version}"' not in candidates:
-        raise VersionMismatch(if_match, version)

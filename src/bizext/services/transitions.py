@@ -14,8 +14,15 @@ from bizext.services import assignment, clocks, escalations, events, follow_ups
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import ConcurrentModification
 from bizext.services.principals import visible_project
-from bizext.services.projects import ProjectDetails, definition_of, details, facts_of, record_owner_event
-from bizext.services.staff import check_if_match
+from bizext.services.projects import (
+    ProjectDetails,
+    definition_of,
+    details,
+    facts_of,
+    owner_of,
+    record_owner_event,
+)
+from bizext.services.preconditions import check_if_match
 from bizext.workflow import engine
 from bizext.workflow.engine import Actor, ProjectView
 from bizext.workflow.errors import DomainError, OwnerRef
@@ -37,11 +44,7 @@ class Fired:
 
 
 def _view(uow: UnitOfWork, project: Any) -> ProjectView:
-    owner = OwnerRef(project.owner_kind or "unassigned",
-                     str(project.owner_staff_id) if project.owner_staff_id else None)
-    if owner.kind == "staff":
-        staff = uow.staff.get(project.owner_staff_id)
-        owner.name = staff.name if staff else None
+    owner = owner_of(uow, project) or OwnerRef("unassigned")
     return ProjectView(state=project.state, facts=facts_of(project), customer_id=str(project.customer_id),
                        customer_manager_id=str(project.customer_manager_id) if project.customer_manager_id
                        else None, stage_owner=owner)

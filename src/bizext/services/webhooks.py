@@ -24,7 +24,7 @@ from bizext.db.session import Database, UnitOfWork
 from bizext.services import events
 from bizext.services.errors import Forbidden, NotFound
 from bizext.services.principals import actor_label
-from bizext.services.staff import check_if_match
+from bizext.services.preconditions import check_if_match
 from bizext.workflow.engine import Actor
 from bizext.workflow.errors import FieldProblem, InvalidInput
 

@@ -60,6 +60,18 @@ class ClockDef:
     def levels_for(self, limit_days: int) -> tuple[EscalationLevel, ...]:
         return self.custom_levels or default_levels(limit_days, self.warning_days)
 
+    @property
+    def spans_project(self) -> bool:
+        """The whole-process limit, started with the project (utility_total), rather than a clock over stages."""
+        return self.starts.created
+
+    @property
+    def times_one_stage(self) -> bool:
+        """Starts on entering some states and stops on leaving the same ones (acceptance, design_review…), not a
+        span of stages (scheme_reply) or the whole project."""
+        return (bool(self.starts.enter) and not self.starts.created and not self.starts.from_states
+                and not self.stops.enter and set(self.starts.enter) == set(self.stops.leave))
+
 
 def default_levels(limit_days: int, warning_days: float) -> tuple[EscalationLevel, ...]:
     """DESIGN §6: a warning to the owner when due soon, the project manager at the deadline, the region's

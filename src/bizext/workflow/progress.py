@@ -180,7 +180,7 @@ class Forecast:
 
 def is_stage_clock(clock: rules.ClockDef) -> bool:
     """Clocks over stages, not the whole-process limit that starts with the project."""
-    return not clock.starts.created
+    return not clock.spans_project
 
 
 def end_day(cal: WorkingCalendar, at: datetime) -> date:

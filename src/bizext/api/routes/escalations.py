@@ -7,15 +7,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, after
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
 from bizext.api.idempotency import Idempotent
 from bizext.api.observability import ESCALATIONS, SWEEP_SECONDS
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import AcknowledgeIn, EscalationOut, SweepOut
 from bizext.api.schemas.common import Page, encode_cursor
-from bizext.api.deps import UnitOfWorkDep
 from bizext.services import escalations
-from bizext.services.principals import require
 
 router = APIRouter(prefix="/v1", tags=["escalations"], responses=documented(401, 403, 422), dependencies=[RefuseNul])
 
@@ -57,13 +55,8 @@ def acknowledge(escalation_id: uuid.UUID, body: AcknowledgeIn, uow: UnitOfWorkDe
              summary="Run one escalation sweep now (idempotent; for external schedulers)")
 def escalation_check(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
                      idem: Idempotent) -> Response:
-    require(actor, "escalation_checker")
-    # The sweep commits batch by batch in units of work of its own (it is idempotent by itself); this
-    # request's transaction is set aside meanwhile so it holds no lock the sweep needs.
-    uow.session.rollback()
     with SWEEP_SECONDS.time():
-        result = escalations.sweep(request.app.state.database, now)
-    raised = escalations.get_many(uow, result.raised)
+        result, raised = escalations.check(uow, actor, request.app.state.database, now)
     for d in raised:
         ESCALATIONS.labels(str(d.row.level)).inc()
     return idem.respond(200, SweepOut(checked_at=result.checked_at, raised=[EscalationOut.of(d) for d in raised],

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
+from bizext.api.negotiation import weighted
 from bizext.api.problems import documented
 from bizext.api.schemas.progress import ProgressOut
 from bizext.services import progress
@@ -20,17 +21,8 @@ LANGUAGES = ("zh", "en")
 def preferred_language(accept_language: str | None) -> str:
     """zh when the caller prefers Chinese to English (RFC 9110 §12.5.4 weights), else en."""
     best, best_q = "en", 0.0
-    for item in (accept_language or "").split(","):
-        tag, _, params = item.strip().partition(";")
-        primary = tag.strip().split("-")[0].lower()
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
+    for tag, q in weighted(accept_language):
+        primary = tag.split("-")[0]
         if primary in LANGUAGES and q > best_q:  # equal weights: the first listed wins
             best, best_q = primary, q
     return best

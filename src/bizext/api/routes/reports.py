@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Query, Request, Response
 
 from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
+from bizext.api.negotiation import weighted
 from bizext.api.problems import documented
 from bizext.api.schemas.reports import CSV_DESCRIPTION, PerformanceOut, as_csv
 from bizext.services import reports
@@ -22,17 +23,7 @@ def _match(accept: str, media_type: str) -> tuple[int, float]:
     the q it gives it there: the most specific matching range wins."""
     best: tuple[int, float] = (-1, 0.0)
     kind = media_type.split("/")[0]
-    for item in accept.split(","):
-        rng, *params = (p.strip() for p in item.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        rng = rng.lower()
+    for rng, q in weighted(accept):
         specificity = 2 if rng == media_type else 1 if rng == f"{kind}/*" else 0 if rng == "*/*" else -1
         if specificity > best[0]:
             best = (specificity, q)
