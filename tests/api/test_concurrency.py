@@ -157,8 +157,9 @@ def _fire(project_id: str, name: str, token: str, input: dict[str, Any] | None =
     return lambda client: client.post(f"/v1/projects/{project_id}/transitions", json=body, headers=headers)
 
 
-def _summary(outcomes: list[Outcome]) -> list[tuple[int, str | None]]:
-    return sorted((o.status, o.type) for o in outcomes)
+def _summary(outcomes: list[Outcome]) -> list[tuple[int, str | None, str | None]]:
+    """Every outcome, with the detail of anything unexpected (so a rare failure under load can be diagnosed)."""
+    return sorted((o.status, o.type, None if o.status in (201, 409, 412) else str(o.body)[:300]) for o in outcomes)
 
 
 def _assert_one_move(world: World, project_id: str, winner: str, version_before: int) -> None:
