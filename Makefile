@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-postgres bench openapi openapi-check lock clean help
+.PHONY: run test test-postgres bench openapi openapi-check lock web-vendor clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,6 +39,9 @@ openapi-check: $(STAMP)  ## fail if openapi.yaml differs from what the app serve
 
 lock: $(STAMP)  ## re-pin requirements.lock from the current environment
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^bizext' > requirements.lock
+
+web-vendor:  ## re-copy the console's front-end libraries (web/package-lock.json) into src/bizext/web/static/vendor/
+	web/vendor.sh
 
 clean:  ## remove the virtualenv and the demo database
 	rm -rf $(VENV) bizext.db bizext.db-wal bizext.db-shm

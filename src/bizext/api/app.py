@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from bizext import __version__, clock
-from bizext.api import observability, problems
+from bizext.api import frontend, observability, problems
 from bizext.api.limits import BodySizeLimit
 from bizext.api.observability import RequestContext
 from bizext.api.routes import (
@@ -71,4 +71,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (health, workflows, projects, progress, clocks, messages, escalations, calendars, events,
                    webhooks, people, reports):
         app.include_router(module.router)
+    frontend.install(app)
     return app

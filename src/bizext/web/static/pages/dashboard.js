@@ -1,0 +1,3 @@
+// Placeholder replaced below.
+import { html } from '../lib/ui.js';
+export function Dashboard() { return html`<p>…</p>`; }
