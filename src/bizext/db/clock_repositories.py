@@ -24,14 +24,34 @@ from bizext.db.repositories import _Repository
 
 
 class CalendarRepository(_Repository):
+    """Overrides are read once per unit of work and region: one transition consults the calendar several
+    times (the move, its clocks, the answer). Rows are live ORM objects, so edits show through; adding or
+    removing one forgets the region."""
+
+    def __init__(self, session: Any):
+        super().__init__(session)
+        self._overrides: dict[str, list[CalendarOverride]] = {}
+
     def overrides(self, region: str) -> list[CalendarOverride]:
-        return list(self.session.scalars(select(CalendarOverride).where(CalendarOverride.region == region)))
+        if region not in self._overrides:
+            self._overrides[region] = list(self.session.scalars(
+                select(CalendarOverride).where(CalendarOverride.region == region)))
+        return self._overrides[region]
 
     def get(self, region: str, day: date) -> CalendarOverride | None:
         return self.session.get(CalendarOverride, (region, day))
 
+    def add(self, row: Any) -> Any:
+        self._overrides.pop(row.region, None)
+        return super().add(row)
+
     def remove(self, row: CalendarOverride) -> None:
+        self._overrides.pop(row.region, None)
         self.session.delete(row)
+
+    def forget(self) -> None:
+        """Drop what was read (the transaction it was read in has ended)."""
+        self._overrides.clear()
 
 
 class ClockRepository(_Repository):
@@ -48,13 +68,6 @@ class ClockRepository(_Repository):
         if project_ids:
             for row in self.session.scalars(select(ClockRun).where(ClockRun.project_id.in_(project_ids))):
                 result.setdefault(row.project_id, []).append(row)
-        return result
-
-    def runs_so_far(self, project_id: uuid.UUID) -> dict[str, int]:
-        rows = self.session.execute(select(ClockRun.clock, ClockRun.run).where(ClockRun.project_id == project_id))
-        result: dict[str, int] = {}
-        for clock, run in rows:
-            result[clock] = max(result.get(clock, 0), run)
         return result
 
     def get(self, run_id: uuid.UUID) -> ClockRun | None:
@@ -119,9 +132,9 @@ class EscalationRepository(_Repository):
                 result[esc_id].append((staff_id, name))
         return result
 
-    def open_for_run(self, run_id: uuid.UUID) -> list[Escalation]:
+    def open_for_project(self, project_id: uuid.UUID) -> list[Escalation]:
         return list(self.session.scalars(select(Escalation).where(
-            Escalation.clock_run_id == run_id, Escalation.status != "resolved")))
+            Escalation.project_id == project_id, Escalation.status != "resolved")))
 
     def open_for_stage(self, stage_id: uuid.UUID, kind: str) -> list[Escalation]:
         return list(self.session.scalars(select(Escalation).where(

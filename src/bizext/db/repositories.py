@@ -69,9 +69,18 @@ class _Repository:
             raise StaleVersion(str(exc)) from exc
 
 
+def _pinned(session: Session, row: Any) -> Any:
+    """Keep a row referenced for the rest of the unit of work. The session's identity map holds rows
+    weakly, so a staff member read for authentication would otherwise be read again, a few lines later,
+    as the stage's owner."""
+    if row is not None:
+        session.info.setdefault("pinned", []).append(row)
+    return row
+
+
 class StaffRepository(_Repository):
     def get(self, staff_id: uuid.UUID) -> Staff | None:
-        return self.session.get(Staff, staff_id)
+        return _pinned(self.session, self.session.get(Staff, staff_id))
 
     def roles_of(self, staff_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         result: dict[uuid.UUID, list[str]] = {i: [] for i in staff_ids}
@@ -131,7 +140,7 @@ class StaffRepository(_Repository):
 
 class CustomerRepository(_Repository):
     def get(self, customer_id: uuid.UUID) -> Customer | None:
-        return self.session.get(Customer, customer_id)
+        return _pinned(self.session, self.session.get(Customer, customer_id))
 
     def by_external_ref(self, ref: str) -> Customer | None:
         return self.session.scalar(select(Customer).where(Customer.external_ref == ref))
@@ -206,13 +215,6 @@ class ProjectRepository(_Repository):
     def open_stage(self, project_id: uuid.UUID) -> StageOccurrence | None:
         return self.session.scalar(select(StageOccurrence).where(
             StageOccurrence.project_id == project_id, StageOccurrence.left_at.is_(None)))
-
-    def visits_by_state(self, project_id: uuid.UUID) -> dict[str, int]:
-        """How many times the project has entered each state so far."""
-        rows = self.session.execute(
-            select(StageOccurrence.state, func.count()).where(StageOccurrence.project_id == project_id)
-            .group_by(StageOccurrence.state))
-        return {state: n for state, n in rows}
 
 
     def stages(self, project_id: uuid.UUID) -> list[StageOccurrence]:

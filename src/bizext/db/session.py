@@ -121,6 +121,7 @@ class UnitOfWork:
         """End the transaction begun so far without committing (its locks released), keeping the unit of work
         usable: for a use case that commits in units of work of its own meanwhile (the escalation sweep)."""
         self.session.rollback()
+        self.calendars.forget()
 
     def commit_now(self) -> None:
         self._write_events()

@@ -69,16 +69,26 @@ class Stopped:
 class ClockChanges:
     started: list[ClockRun]
     stopped: list[Stopped]
+    runs: list[ClockRun]  # every run of the project afterwards, so the answer needs no second read
+
+
+def _runs_so_far(rows: list[ClockRun]) -> dict[str, int]:
+    result: dict[str, int] = {}
+    for row in rows:
+        result[row.clock] = max(result.get(row.clock, 0), row.run)
+    return result
 
 
 def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, cal: WorkingCalendar, *,
-            from_state: str | None, stage: StageOccurrence | None, at: datetime) -> list[Stopped]:
+            from_state: str | None, stage: StageOccurrence | None, at: datetime) -> ClockChanges:
     """Apply a move (project creation when from_state is None) to the project's clock runs."""
     target = definition.state(project.state)
     moves = rules.moves(definition.clocks, from_state=from_state, to_state=project.state, terminal=target.terminal)
     # Only the workflow's own clocks move with the workflow; service clocks (questions, follow-up) run apart.
     workflow_clocks = {c.name for c in definition.clocks}
-    running = [r for r in uow.clocks.running(project.id) if r.clock in workflow_clocks] if from_state else []
+    # A new project has no runs yet; a moving one's runs are read once, for what runs and how many ran.
+    rows = uow.clocks.of_project(project.id) if from_state else []
+    running = [r for r in rows if r.stopped_at is None and r.clock in workflow_clocks]
     stopped = []
     for row in running:
         if row.clock in moves.stop:
@@ -89,7 +99,7 @@ def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, c
         if row.stopped_at is None:
             _pause(row, at) if pause else _resume(row, at, cal)
             refresh_schedule(row, definition, cal)
-    so_far = uow.clocks.runs_so_far(project.id) if moves.start else {}
+    so_far = _runs_so_far(rows)
     started = []
     for clock in moves.start:
         row = uow.clocks.add(ClockRun(
@@ -101,7 +111,7 @@ def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, c
         refresh_schedule(row, definition, cal)
         started.append(row)
     uow.clocks.flush()
-    return ClockChanges(started, stopped)
+    return ClockChanges(started, stopped, rows + started)
 
 
 def on_holds_changed(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, cal: WorkingCalendar,
@@ -149,7 +159,7 @@ def views(definition: WorkflowDefinition, cal: WorkingCalendar, rows: list[Clock
 def start_service_clock(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, cal: WorkingCalendar,
                         clock: rules.ClockDef, at: datetime) -> ClockRun:
     """Start a run of a service clock (not paused by states or holds: a promise to the customer)."""
-    so_far = uow.clocks.runs_so_far(project.id)
+    so_far = _runs_so_far(uow.clocks.of_project(project.id))
     row = uow.clocks.add(ClockRun(
         id=uuid.uuid4(), project_id=project.id, clock=clock.name, run=so_far.get(clock.name, 0) + 1,
         stage_occurrence_id=None, region=project.region, limit_days=clock.limit_for(project.supply),

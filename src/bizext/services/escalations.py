@@ -207,9 +207,22 @@ def resolve(uow: UnitOfWork, project: Project, rows: list[Escalation], resolutio
 
 
 def on_clocks_stopped(uow: UnitOfWork, project: Project, stopped: list[clocks.Stopped], now: datetime) -> None:
+    on_moved(uow, project, stopped, None, now)
+
+
+def on_moved(uow: UnitOfWork, project: Project, stopped: list[clocks.Stopped], left: StageOccurrence | None,
+             now: datetime) -> None:
+    """A move stopped clocks and left a stage: the escalations of those clocks, and the stage's unassigned
+    escalation, are resolved. One read of the project's open escalations (a handful) serves them all."""
+    if not stopped and left is None:
+        return
+    still_open = uow.escalations.open_for_project(project.id)
     for s in stopped:
-        resolve(uow, project, uow.escalations.open_for_run(s.run.id),
+        resolve(uow, project, [e for e in still_open if e.clock_run_id == s.run.id],
                 "completed_late" if not s.met else "completed", now)
+    if left is not None:
+        resolve(uow, project, [e for e in still_open if e.stage_occurrence_id == left.id and e.kind == "unassigned"],
+                "stage_left", now)
 
 
 # -- reading and acknowledging ------------------------------------------------------------------------

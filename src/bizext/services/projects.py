@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bizext.db.models import Project, StageOccurrence
+from bizext.db.models import ClockRun, Project, StageOccurrence
 from bizext.db.repositories import Conflict, StaleVersion
 from bizext.db.session import UnitOfWork
 from bizext.services import assignment, clocks, escalations, events
@@ -75,13 +75,16 @@ def owner_of(uow: UnitOfWork, project: Project) -> OwnerRef | None:
     return OwnerRef("unassigned")
 
 
-def details(uow: UnitOfWork, project: Project, now: datetime) -> ProjectDetails:
-    return details_many(uow, [project], now)[0]
+def details(uow: UnitOfWork, project: Project, now: datetime, runs: list[ClockRun] | None = None) -> ProjectDetails:
+    """One project with owner and clocks; `runs` are its clock runs when the caller holds them already."""
+    return details_many(uow, [project], now, None if runs is None else {project.id: runs})[0]
 
 
-def details_many(uow: UnitOfWork, rows: list[Project], now: datetime) -> list[ProjectDetails]:
+def details_many(uow: UnitOfWork, rows: list[Project], now: datetime,
+                 runs: dict[uuid.UUID, list[ClockRun]] | None = None) -> list[ProjectDetails]:
     """Projects with owners and clocks, loading the clock runs of all of them in one query."""
-    runs = uow.clocks.of_projects([p.id for p in rows])
+    if runs is None:
+        runs = uow.clocks.of_projects([p.id for p in rows])
     calendars = {region: calendar_for(uow, region) for region in {p.region for p in rows}}
     result = []
     for p in rows:
@@ -169,7 +172,7 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
         escalations.raise_unassigned(uow, project, stage, first.owner_role, now)
     uow.projects.flush()
     uow.commit()
-    return details(uow, project, now)
+    return details(uow, project, now, changes.runs)
 
 
 def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> ProjectDetails:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,11 +65,13 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
 
     target = definition.state(move.to_state)
     choice = assignment.choose_owner(uow, project, target, request.input.get("assign_to"))
-    previous = uow.projects.open_stage(project.id)
-    visits = uow.projects.visits_by_state(project.id)
+    # One read of the project's stages gives the open one, the visits per state and the next number.
+    so_far = uow.projects.stages(project.id)
+    previous = next((s for s in so_far if s.left_at is None), None)
+    visits = Counter(s.state for s in so_far)
     # Every fired transition closed exactly one stage, so the stages so far number the transitions too;
     # unique (project_id, seq) on both tables is the guard should that ever not hold.
-    seq = sum(visits.values())
+    seq = len(so_far)
 
     # The guarded update first: if another request moved the project since we read it, nothing is written.
     project.state = target.name
@@ -116,17 +119,16 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
     for run in changes.started:
         events.record(uow, "clock.started", project=project, actor=None, occurred_at=occurred_at, now=now,
                       data=events.clock_data(run))
-    escalations.on_clocks_stopped(uow, project, changes.stopped, now)
-    if previous is not None:
-        escalations.resolve(uow, project, uow.escalations.open_for_stage(previous.id, "unassigned"),
-                            "stage_left", now)
+    escalations.on_moved(uow, project, changes.stopped, previous, now)
     if stage is not None and choice.kind == "unassigned":
         escalations.raise_unassigned(uow, project, stage, target.owner_role, now)
+    runs = changes.runs
     if target.follow_up:
-        follow_ups.open_follow_up(uow, project, occurred_at, now)
+        follow_up = follow_ups.open_follow_up(uow, project, occurred_at, now)
+        runs = [*runs, uow.clocks.get(follow_up.clock_run_id)]  # just added: from the session, not the database
     uow.projects.flush()
     uow.commit()
-    return Fired(record, details(uow, project, now))
+    return Fired(record, details(uow, project, now, runs))
 
 
 @dataclass(frozen=True)
