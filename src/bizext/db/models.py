@@ -99,6 +99,9 @@ class ApiToken(Base):
     client_roles: Mapped[list[str] | None] = mapped_column(JSONDoc)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # api: issued by an admin, valid until revoked; session: got by signing in, valid until expires_at.
+    purpose: Mapped[str] = mapped_column(String(20), default="api", server_default="api")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint(
@@ -109,7 +112,53 @@ class ApiToken(Base):
             " AND customer_id IS NULL)",
             name="one_principal",
         ),
+        CheckConstraint(
+            "purpose = 'api' OR (purpose = 'session' AND expires_at IS NOT NULL"
+            " AND principal_kind IN ('staff', 'customer'))",
+            name="purpose",
+        ),
+        # The worker deletes expired sessions: a range scan that never reads API tokens.
+        Index("ix_api_tokens_expires_at", "expires_at",
+              sqlite_where=text("expires_at IS NOT NULL"), postgresql_where=text("expires_at IS NOT NULL")),
     )
+
+
+class Account(Base):
+    """A person's sign-in: a login, unique across staff and customers (stored normalised), and the argon2
+    hash of their password. A person has at most one; API tokens for systems need none."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    principal_kind: Mapped[str] = mapped_column(String(20))  # staff | customer
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), unique=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                                          unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    password_set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "(principal_kind = 'staff' AND staff_id IS NOT NULL AND customer_id IS NULL)"
+            " OR (principal_kind = 'customer' AND customer_id IS NOT NULL AND staff_id IS NULL)",
+            name="one_person",
+        ),
+    )
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts on one login in the current one-minute window, and the lock they set. In the
+    database, not in memory, so that every server process counts the same attempts; a row per login tried,
+    known or not (whether a login exists is never revealed)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Counter(Base):

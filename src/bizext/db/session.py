@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bizext.db.account_repositories import AccountRepository, SessionRepository, SignInThrottleRepository
 from bizext.db.clock_repositories import (
     CalendarRepository,
     ClockRepository,
@@ -91,6 +92,9 @@ class UnitOfWork:
         self.messages = MessageRepository(self.session)
         self.follow_ups = FollowUpRepository(self.session)
         self.stage_history = StageHistoryRepository(self.session)
+        self.accounts = AccountRepository(self.session)
+        self.sign_in_throttles = SignInThrottleRepository(self.session)
+        self.sessions = SessionRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
