@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -28,6 +28,8 @@ from bizext.api.routes import (
 )
 from bizext.config import Settings
 from bizext.db.session import Database
+from bizext.workflow.calendars import WorkingCalendar
+from bizext.workflow.definitions import registry
 
 DESCRIPTION = """
 bizext runs business-expansion (业扩报装) projects for an electric utility: from a large customer's
@@ -40,6 +42,15 @@ definition; every stage has exactly one responsible owner, and only that owner m
 * Projects carry a `version`, sent as a strong `ETag`; writes honour `If-Match` (412 when stale).
 * Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
 """
+
+
+def warm_up(today: datetime) -> None:
+    """Parse and validate the workflow definitions and build the base calendar (this year and the next)
+    while the process starts, not inside its first requests."""
+    registry()
+    base = WorkingCalendar("warm-up")
+    for year in (today.year, today.year + 1):
+        base.is_working(date(year, 1, 1))
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None,
@@ -63,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(settings.database_url, settings.db_pool_size)
     app.state.clock = now
+    warm_up(now())
     problems.install(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContext)
