@@ -1,20 +1,22 @@
 // Small pieces every page uses: loading data, showing problems, status badges.
-import { html, useState, useEffect, useCallback } from './ui.js';
+import { html, useState, useEffect, useCallback, useRef } from './ui.js';
 import { t } from './i18n.js';
 import { remainingWords } from './format.js';
 
-/** Load once per `deps`; `reload()` loads again. */
+/** Load once per `deps`; `reload()` loads again and resolves once the new data is shown. */
 export function useLoad(load, deps) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
   const [n, setN] = useState(0);
+  const waiting = useRef([]);
   useEffect(() => {
     let live = true;
     setState((s) => ({ ...s, loading: true }));
-    load().then((data) => live && setState({ data, error: null, loading: false }),
-      (error) => live && setState({ data: null, error, loading: false }));
+    const settle = () => { waiting.current.splice(0).forEach((resolve) => resolve()); };
+    load().then((data) => { if (live) { setState({ data, error: null, loading: false }); settle(); } },
+      (error) => { if (live) { setState({ data: null, error, loading: false }); settle(); } });
     return () => { live = false; };
   }, [...deps, n]);
-  const reload = useCallback(() => setN((x) => x + 1), []);
+  const reload = useCallback(() => new Promise((resolve) => { waiting.current.push(resolve); setN((x) => x + 1); }), []);
   return { ...state, reload };
 }
 

@@ -39,7 +39,7 @@ export function Escalations() {
         ${' '}<a href=${`/console/projects/${e.project_id}`}><strong>${e.project_number || e.project_id}</strong></a>
         ${' '}<span class="muted">${t('raised')}: ${instant(e.raised_at)}${e.deadline_at ? ` · ${t('deadline')}: ${instant(e.deadline_at)}` : ''}</span></p>
       <p>${e.explanation}</p>
-      <${Acknowledge} e=${e} onDone=${() => { setNotice({ text: t('acknowledged') }); state.reload(); }} />
+      <${Acknowledge} e=${e} onDone=${async () => { await state.reload(); setNotice({ text: t('acknowledged') }); }} />
     </li>`)}</ul>` : html`<p class="empty">${t('no_escalations')}</p>`}<//>
   </section>`;
 }

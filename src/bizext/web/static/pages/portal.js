@@ -25,7 +25,7 @@ async function loadPortalProject(id) {
 export function PortalProject({ id }) {
   const state = useLoad(() => loadPortalProject(id), [id, lang()]);
   const [notice, setNotice] = useState(null);
-  const done = (text) => { setNotice({ text }); state.reload(); };
+  const done = async (text) => { await state.reload(); setNotice({ text }); };
   return html`<${Loaded} state=${state}>${({ progress: g, messages, project }) => {
     const current = g.steps.find((s) => s.status === 'current');
     return html`<article class="portal-project">
@@ -51,8 +51,9 @@ export function PortalProject({ id }) {
         <div class="side-col">
           <section class="card forecast" aria-labelledby="h-forecast"><h2 id="h-forecast">${g.terminal ? t('energized_on') : t('forecast')}</h2>
             <p class="big" id="forecast-date">${g.forecast.energized_on ? day(g.forecast.energized_on) : t('forecast_depends')}</p>
-            ${g.forecast.basis.length ? html`<details><summary>${t('forecast_basis')}</summary><ul class="plain">
-              ${g.forecast.basis.map((b) => html`<li key=${b.state}><strong>${b.label}</strong>: ${b.explanation}</li>`)}</ul></details>` : null}
+            ${g.forecast.basis.length ? html`<details open=${!g.forecast.energized_on}><summary>${t('forecast_basis')}</summary>
+              <ul class="plain basis">${g.forecast.basis.map((b) => html`<li key=${b.state}><strong>${b.label}</strong>
+                ${b.ends_on ? html` · <span>${day(b.ends_on)}</span>` : null}<br /><span class="muted">${b.explanation}</span></li>`)}</ul></details>` : null}
           </section>
           ${current ? html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner">${t('current_owner')}</h2>
             <p>${ownerName(current.owner)} <span class="muted">(${current.label})</span></p></section>` : null}

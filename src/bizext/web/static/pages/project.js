@@ -27,7 +27,7 @@ async function loadProject(id) {
 export function ProjectPage({ id, principal }) {
   const state = useLoad(() => loadProject(id), [id]);
   const [notice, setNotice] = useState(null);
-  const done = (text) => { setNotice({ kind: 'ok', text }); state.reload(); };
+  const done = async (text) => { await state.reload(); setNotice({ kind: 'ok', text }); };
   return html`<${Loaded} state=${state}>${(d) => html`<article class="project" data-state=${d.project.state}>
     <header class="project-head">
       <p class="muted"><a href="/console/work">← ${t('nav_work')}</a></p>
