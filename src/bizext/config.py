@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1)
     idempotency_ttl: int = Field(default=86_400, gt=0, description="seconds an Idempotency-Key is kept")
+    session_ttl: int = Field(default=8 * 3600, gt=0,
+                             description="seconds a session (a token from POST /v1/sessions) lasts: a working day")
     webhook_allow_private: bool = Field(
         default=False, description="allow webhook URLs on loopback, link-local or private addresses (tests, labs)")
     delivery_interval: float = Field(default=1.0, gt=0, description="seconds between webhook delivery rounds")

@@ -16,7 +16,7 @@ from datetime import datetime
 from bizext import clock
 from bizext.db.session import Database
 from bizext.config import Settings
-from bizext.services import webhooks
+from bizext.services import sessions, webhooks
 from bizext.services.escalations import sweep
 
 log = logging.getLogger("bizext.worker")
@@ -51,6 +51,7 @@ def _sweep(database: Database, at: datetime) -> None:
         log.info("sweep: %d escalations raised, %d resolved, %d due clock runs read",
                  len(result.raised), result.resolved, result.runs_examined)
     purge_expired_keys(database, at)
+    sessions.purge(database, at)  # expired sessions, attempt counters that no longer count
 
 
 def _deliver(database: Database, at: datetime, allow_private: bool) -> None:

@@ -174,12 +174,12 @@ def test_commits_held_back_after_numbering_never_let_the_reader_skip_an_event(wo
                 now = clock.now + timedelta(minutes=op)  # transitions move forward in time
                 with db.uow(write=True) as uow:
                     if op % NEW_PROJECT_EVERY == 0:
-                        actor = authenticate(uow, ADMIN_TOKEN, ADMIN_TOKEN)
+                        actor = authenticate(uow, ADMIN_TOKEN, ADMIN_TOKEN, now=now)
                         data = projects.NewProject(**PROJECT, customer_id=uuid.UUID(world.customers[i % 2].id),
                                                    received_at=now)
                         details = projects.create(uow, actor, data, now)
                     else:
-                        actor = authenticate(uow, tokens[owner], ADMIN_TOKEN)
+                        actor = authenticate(uow, tokens[owner], ADMIN_TOKEN, now=now)
                         name, input = CYCLE[state]
                         details = transitions.fire(uow, actor, project_id,  # type: ignore[arg-type]
                                                    transitions.FireRequest(name=name, input=input),

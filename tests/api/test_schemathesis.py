@@ -102,3 +102,20 @@ def test_every_read_of_real_rows_answers_200_as_documented(operation: Any, live_
         case = operation.Case(path_parameters=path_parameters)
         response = case.call_and_validate(app=live_app, headers=AUTH, checks=CHECKS)
         assert response.status_code == 200, (path_parameters, response.text)
+
+
+def test_signing_in_with_a_real_account_and_out_again_answers_as_documented(live_app: Any, world: Any,
+                                                                             client: Any) -> None:
+    """Generated sign-ins never name a real account: this one does, so the 201, 200 and 204 answers of the
+    sessions routes are checked against their documented schemas too."""
+    person = world.person("customer_manager")
+    body = {"login": "fuzz.pudong", "password": "correct horse battery"}
+    world.ok(client.put(f"/v1/staff/{person.id}/password", json=body, headers=AUTH))
+    signed_in = schema["/v1/sessions"]["POST"].Case(body=body, media_type="application/json")
+    response = signed_in.call_and_validate(app=live_app, checks=CHECKS)
+    assert response.status_code == 201, response.text
+    session = {"Authorization": f"Bearer {response.json()['token']}"}
+    for method, status in (("GET", 200), ("DELETE", 204)):
+        case = schema["/v1/sessions/current"][method].Case()
+        answer = case.call_and_validate(app=live_app, headers=session, checks=CHECKS)
+        assert answer.status_code == status, answer.text

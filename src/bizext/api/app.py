@@ -23,6 +23,7 @@ from bizext.api.routes import (
     progress,
     projects,
     reports,
+    sessions,
     webhooks,
     workflows,
 )
@@ -36,7 +37,8 @@ bizext runs business-expansion (业扩报装) projects for an electric utility: 
 application to the day its supply is energized. Every project follows an explicit, versioned workflow
 definition; every stage has exactly one responsible owner, and only that owner may move it on.
 
-* Authenticate with `Authorization: Bearer <token>`.
+* Authenticate with `Authorization: Bearer <token>`: people sign in with `POST /v1/sessions` (login and
+  password) for a token that lasts a working day; systems use API tokens issued by an admin.
 * Errors are RFC 9457 `application/problem+json` with a stable `type`; invalid input lists
   `errors[{pointer, message}]`.
 * Projects carry a `version`, sent as a strong `ETag`; writes honour `If-Match` (412 when stale).
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                 {"name": "webhooks", "description": "Signed, at-least-once event delivery"},
                                 {"name": "reports", "description": "Performance: clocks, owners, connection time"},
                                 {"name": "workflows", "description": "Workflow definitions (data)"},
+                                {"name": "sessions", "description": "Signing in and out (people)"},
                                 {"name": "staff"}, {"name": "customers"}, {"name": "tokens"},
                                 {"name": "health"}])
     app.state.settings = settings
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.metrics_registry = observability.registry_for(app.state.database, now)
     app.include_router(observability.router)
     for module in (health, workflows, projects, progress, clocks, messages, escalations, calendars, events,
-                   webhooks, people, reports):
+                   webhooks, people, reports, sessions):
         app.include_router(module.router)
     frontend.install(app)
     return app

@@ -15,7 +15,8 @@ from bizext.db.session import Database, UnitOfWork
 from bizext.services.principals import authenticate
 from bizext.workflow.engine import Actor
 
-_bearer = HTTPBearer(auto_error=False, description="an API token (`bxt_…`) or BIZEXT_ADMIN_TOKEN")
+_bearer = HTTPBearer(auto_error=False, description="a session token (POST /v1/sessions), an API token (`bxt_…`) "
+                                                   "or BIZEXT_ADMIN_TOKEN")
 _READS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -61,20 +62,25 @@ def _uow(request: Request) -> Iterator[UnitOfWork]:
         yield uow
 
 
-def _actor(request: Request, uow: Annotated[UnitOfWork, Depends(_uow)],
-           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-    token = credentials.credentials if credentials else None
-    return authenticate(uow, token, request.app.state.settings.admin_token)
+def _token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
+    return credentials.credentials if credentials else None
 
 
 def _now(request: Request) -> datetime:
     return request.app.state.clock()
 
 
+def _actor(request: Request, uow: Annotated[UnitOfWork, Depends(_uow)],
+           token: Annotated[str | None, Depends(_token)], now: Annotated[datetime, Depends(_now)]) -> Actor:
+    return authenticate(uow, token, request.app.state.settings.admin_token, now=now)
+
+
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_uow)]
 #: For the routers that reach the database: `APIRouter(dependencies=[RefuseNul])`.
 RefuseNul = Depends(refuse_nul_characters)
 CurrentPrincipal = Annotated[Actor, Depends(_actor)]
+#: The bearer token presented (sign-out revokes it; who-am-I reads its expiry).
+BearerToken = Annotated[str | None, Depends(_token)]
 Now = Annotated[datetime, Depends(_now)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='strong ETag, e.g. "3"')]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor from the previous page")]

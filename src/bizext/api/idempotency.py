@@ -10,12 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from bizext.api.deps import CurrentPrincipal, Now, UnitOfWorkDep
 from bizext.db.models import IdempotencyKey
 from bizext.db.repositories import Conflict
 from bizext.db.session import UnitOfWork
+from bizext.services import passwords
 from bizext.services.errors import IdempotencyKeyInProgress, IdempotencyKeyReused
 from bizext.services.principals import actor_label
 from bizext.workflow.errors import FieldProblem, InvalidInput
@@ -65,11 +67,24 @@ async def _request_hash(request: Request) -> str:
     return hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
 
 
+async def _secret_request_hash(request: Request) -> str:
+    """For bodies that carry a password: a slow, salted fingerprint (argon2), so that the stored request hash
+    is no cheaper to attack than the password's own hash. Only computed when a key is sent."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return ""
+    body = await request.body()
+    salt = hashlib.sha256(f"{request.url.path}\n{key}".encode()).digest()
+    data = request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    return await run_in_threadpool(passwords.fingerprint, data, salt)  # argon2 must not block the event loop
+
+
+KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
+                                         description="retry-safe key, 1–255 printable characters")]
+
+
 def _idempotency(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                 request_hash: Annotated[str, Depends(_request_hash)],
-                 key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
-                                                   description="retry-safe key, 1–255 printable characters")]
-                 = None) -> Idempotency:
+                 request_hash: Annotated[str, Depends(_request_hash)], key: KeyHeader = None) -> Idempotency:
     if key is None:
         return Idempotency(uow, None)
     if not key.isprintable():
@@ -95,7 +110,15 @@ def _idempotency(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, 
                              "expires_at": now + ttl})
 
 
+def _idempotency_of_secret(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+                           request_hash: Annotated[str, Depends(_secret_request_hash)],
+                           key: KeyHeader = None) -> Idempotency:
+    return _idempotency(request, uow, actor, now, request_hash, key)
+
+
 Idempotent = Annotated[Idempotency, Depends(_idempotency)]
+#: For writes whose body carries a password (see _secret_request_hash).
+IdempotentSecret = Annotated[Idempotency, Depends(_idempotency_of_secret)]
 
 
 def purge_expired(uow: UnitOfWork, now: datetime) -> int:

@@ -29,6 +29,7 @@ class Kind:
     slug: str
     title: str
     extra: Callable[[Any], dict[str, Any]] = lambda exc: {}
+    headers: Callable[[Any], dict[str, str]] = lambda exc: {}
 
 
 def _field_errors(exc: dom.InvalidInput) -> dict[str, Any]:
@@ -38,6 +39,10 @@ def _field_errors(exc: dom.InvalidInput) -> dict[str, Any]:
 #: Exception class → problem. Looked up along the exception's MRO, most specific first.
 KINDS: dict[type[Exception], Kind] = {
     svc.NotAuthenticated: Kind(401, "not-authenticated", "Authentication required"),
+    svc.SignInFailed: Kind(401, "sign-in-failed", "Sign-in failed"),
+    svc.SignInLocked: Kind(429, "sign-in-locked", "Too many failed sign-in attempts",
+                           lambda e: {"retry_after": e.retry_after}, lambda e: {"Retry-After": str(e.retry_after)}),
+    svc.NotASession: Kind(409, "not-a-session", "Not a session"),
     svc.Forbidden: Kind(403, "forbidden", "Not permitted"),
     dom.NotResponsible: Kind(403, "not-responsible", "Not the responsible owner",
                              lambda e: {"transition_name": e.transition, "owner": vars(e.owner)}),
@@ -110,8 +115,8 @@ def install(app: FastAPI) -> None:
         if kind is None:  # a refusal nobody mapped: a bug, but still no stack trace to the client
             log.error("unmapped refusal %r", exc)
             return problem_response(INTERNAL, "unexpected refusal", request)
-        headers = {"WWW-Authenticate": "Bearer"} if kind.status == 401 else None
-        return problem_response(kind, str(exc), request, kind.extra(exc), headers)
+        headers = {"WWW-Authenticate": "Bearer"} if kind.status == 401 else {}
+        return problem_response(kind, str(exc), request, kind.extra(exc), {**headers, **kind.headers(exc)})
 
     @app.exception_handler(Replay)
     async def _replay(request: Request, exc: Replay) -> Response:
@@ -145,7 +150,7 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the problems a route can answer with."""
     descriptions = {400: "Bad request", 401: "Missing or invalid bearer token", 403: "Not permitted",
                     404: "Not found", 409: "Conflict with the current state", 412: "If-Match is stale",
-                    413: "Body too large", 422: "Invalid input"}
+                    413: "Body too large", 422: "Invalid input", 429: "Too many attempts; see Retry-After"}
     return {s: {"model": Problem, "description": descriptions.get(s, "Problem"),
                 "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             for s in statuses}

@@ -76,3 +76,23 @@ class IdempotencyKeyInProgress(ServiceError):
 
 class NotNow(ServiceError):
     """The request makes sense, but not in the resource's current state (closed already, not yet energized)."""
+
+
+class SignInFailed(ServiceError):
+    """The login and password do not match an account that may sign in. Deliberately one refusal for an
+    unknown login, a wrong password and an inactive person: the answer never tells which."""
+
+    def __init__(self) -> None:
+        super().__init__("the login or the password is wrong")
+
+
+class SignInLocked(ServiceError):
+    """Too many failed attempts on this login lately; nothing is checked until the lock ends."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"too many failed sign-in attempts for this login; try again in {retry_after} s")
+
+
+class NotASession(ServiceError):
+    """Signing out ends a session; an API token (or the bootstrap admin token) is revoked otherwise."""

@@ -34,7 +34,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(uow: UnitOfWork, token: str | None, admin_token: str | None) -> Actor:
+def authenticate(uow: UnitOfWork, token: str | None, admin_token: str | None, *, now: datetime) -> Actor:
     if not token:
         raise NotAuthenticated()
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
@@ -42,23 +42,26 @@ def authenticate(uow: UnitOfWork, token: str | None, admin_token: str | None) ->
     row = uow.tokens.by_hash(hash_token(token))
     if row is None or row.revoked_at is not None:
         raise NotAuthenticated("the bearer token is unknown or revoked")
-    return _actor_for(uow, row)
+    if row.expires_at is not None and row.expires_at <= now:
+        raise NotAuthenticated("the session has expired; sign in again")
+    if row.principal_kind == "client":
+        return Actor(kind="client", id=str(row.id), name=row.client_name or "client",
+                     roles=frozenset(row.client_roles or ()))
+    return person(uow, staff_id=row.staff_id, customer_id=row.customer_id)
 
 
-def _actor_for(uow: UnitOfWork, row: ApiToken) -> Actor:
-    if row.principal_kind == "staff":
-        staff = uow.staff.get(row.staff_id)  # type: ignore[arg-type]
+def person(uow: UnitOfWork, *, staff_id: uuid.UUID | None, customer_id: uuid.UUID | None) -> Actor:
+    """The staff member or customer as an actor; NotAuthenticated if they may no longer act."""
+    if staff_id is not None:
+        staff = uow.staff.get(staff_id)
         if staff is None or not staff.active:
             raise NotAuthenticated("the staff member behind this token is inactive")
         roles = uow.staff.roles_of([staff.id])[staff.id]
         return Actor(kind="staff", id=str(staff.id), name=staff.name, roles=frozenset(roles))
-    if row.principal_kind == "customer":
-        customer = uow.customers.get(row.customer_id)  # type: ignore[arg-type]
-        if customer is None:
-            raise NotAuthenticated("the customer behind this token no longer exists")
-        return Actor(kind="customer", id=str(customer.id), name=customer.name, customer_id=str(customer.id))
-    return Actor(kind="client", id=str(row.id), name=row.client_name or "client",
-                 roles=frozenset(row.client_roles or ()))
+    customer = uow.customers.get(customer_id)  # type: ignore[arg-type]
+    if customer is None:
+        raise NotAuthenticated("the customer behind this token no longer exists")
+    return Actor(kind="customer", id=str(customer.id), name=customer.name, customer_id=str(customer.id))
 
 
 def require(actor: Actor, *roles: str) -> None:
