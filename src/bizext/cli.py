@@ -1,4 +1,4 @@
-"""The `bizext` command: serve, migrate, openapi, tokens, demo."""
+"""The `bizext` command: serve, migrate, openapi, tokens, users, demo."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 escalations_app = typer.Typer(help="Escalation checks (for cron or a Kubernetes CronJob).", no_args_is_help=True)
 app.add_typer(escalations_app, name="escalations")
+users_app = typer.Typer(help="People's sign-in (staff and customers).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 OPENAPI_FILE = Path("openapi.yaml")
 
@@ -216,6 +218,36 @@ def tokens_create(
         typer.echo(f"error: {detail}", err=True)
         raise typer.Exit(2) from None
     typer.echo(issued.token)
+
+
+@users_app.command("set-password")
+def users_set_password(
+    login: Annotated[str, typer.Argument(help="the person's login; before their first password, a staff member's "
+                                              "e-mail address or a customer's external_ref")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from the first "
+                                                                          "line of standard input")] = False,
+) -> None:
+    """Set a person's password (asked for twice, not echoed); their open sessions end."""
+    from bizext.services import accounts
+    from bizext.services.errors import NotFound
+    from bizext.services.principals import BOOTSTRAP_ADMIN
+    from bizext.workflow.errors import InvalidInput
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    db = _database()
+    try:
+        with db.uow(write=True) as uow:
+            d = accounts.set_password_by_login(uow, BOOTSTRAP_ADMIN, login, password=password, now=clock.now())
+    except (InvalidInput, NotFound) as exc:
+        detail = "; ".join(e.message for e in exc.errors) if isinstance(exc, InvalidInput) else str(exc)
+        typer.echo(f"error: {detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    typer.echo(f"password set for {d.account.login} ({d.account.principal_kind}: {d.name})")
 
 
 @app.command()

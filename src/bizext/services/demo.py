@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bizext.db.session import UnitOfWork
-from bizext.services import customers, projects, staff, tokens, transitions
+from bizext.services import accounts, customers, projects, staff, tokens, transitions
 from bizext.services.principals import BOOTSTRAP_ADMIN
 from bizext.workflow.engine import Actor
 
@@ -20,6 +20,10 @@ SURNAMES = ("Zhang", "Wang", "Li", "Zhao", "Chen", "Liu", "Yang", "Huang", "Zhou
             "Ma", "Zhu", "Hu", "Guo")
 GIVEN = ("Wei", "Fang", "Min", "Jing", "Lei", "Yan", "Jun", "Tao")
 MARKER_EMAIL = "admin@demo.bizext.local"
+#: Every demo account's password: the demo is for trying things out, so one to remember.
+DEMO_PASSWORD = "bizext-demo-pass"
+#: Demo staff sign in as their names (zhang.wei), the admin as "admin", customers by short names.
+CUSTOMER_LOGINS = {"CRM-310000-0001": "huahong", "CRM-310000-0002": "renji", "CRM-310000-0003": "precision"}
 
 SCHEME = {"sources": [{"voltage_kv": 10, "capacity_kva": 2000, "substation": "110 kV Zhangjiang",
                        "feeder": "Zhang 12"}],
@@ -81,15 +85,31 @@ CUSTOMERS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    login: str
+    who: str  # name, and roles and region or "customer"
+    region: str | None  # None: the admin and customers
+
+
 @dataclass
 class DemoResult:
     loaded: bool
     tokens: dict[str, str] = field(default_factory=dict)
     projects: int = 0
+    accounts: list[DemoAccount] = field(default_factory=list)
 
-    def summary(self) -> str:
-        lines = ["demo data loaded" if self.loaded else "demo data was already there; new tokens issued",
-                 "tokens (shown once; use as `Authorization: Bearer <token>`):"]
+    def summary(self, base_url: str = "http://127.0.0.1:8000") -> str:
+        lines = ["demo data loaded" if self.loaded else "demo data was already there; new tokens issued", "",
+                 f"staff console:   {base_url}/console/", f"customer portal: {base_url}/portal/",
+                 f"sign in with one of these logins; every demo account's password is  {DEMO_PASSWORD}"]
+        shown = [a for a in self.accounts if a.region in (None, REGIONS[0])]
+        width = max((len(a.login) for a in shown), default=0) + 2
+        lines += [f"  {a.login:<{width}}{a.who}" for a in shown]
+        others = [a.login for a in self.accounts if a not in shown]
+        if others:
+            lines.append(f"  (and in {', '.join(REGIONS[1:])}: {', '.join(others)})")
+        lines += ["", "API tokens (shown once; use as `Authorization: Bearer <token>`):"]
         lines += [f"  {who}\n      {token}" for who, token in self.tokens.items()]
         return "\n".join(lines)
 
@@ -145,6 +165,7 @@ def load(uow: UnitOfWork, now: datetime) -> DemoResult:
                                  transitions.FireRequest(step, _input(step, at), occurred_at=at),
                                  if_match=None, now=now)
             result.projects += 1
+    result.accounts = _give_passwords(uow, now)
     result.tokens["admin (Demo Admin)"] = _issue(uow, str(marker.staff.id), now)
     for role in ("customer_manager", "project_manager"):
         first = staff.listing(uow, admin, role=role, region=REGIONS[0], active=True, after=None, limit=1)
@@ -160,6 +181,38 @@ def load(uow: UnitOfWork, now: datetime) -> DemoResult:
         uow, admin, staff_id=None, customer_id=None, client_name="crm", client_roles=["integration"],
         now=now).token
     return result
+
+
+def _give_passwords(uow: UnitOfWork, now: datetime) -> list[DemoAccount]:
+    """Demo staff and customers get DEMO_PASSWORD, once: a password changed since is left alone."""
+    made: list[DemoAccount] = []
+    people = staff.listing(uow, BOOTSTRAP_ADMIN, role=None, region=None, active=None, after=None, limit=200)
+    # The admin first, then each region's staff in the order of the workflow's roles.
+    people.sort(key=lambda d: (d.staff.email != MARKER_EMAIL, d.staff.region,
+                               min((ROLES.index(r) for r in d.roles if r in ROLES), default=0), d.staff.name))
+    for d in people:
+        s = d.staff
+        if not (s.email or "").endswith("demo.bizext.local"):
+            continue  # someone the newcomer added: not ours to give a password
+        admin = s.email == MARKER_EMAIL
+        login = "admin" if admin else s.name.lower().replace(" ", ".")
+        account = uow.accounts.of_staff(s.id)
+        if account is None:
+            account = accounts.set_staff_password(uow, BOOTSTRAP_ADMIN, s.id, password=DEMO_PASSWORD, login=login,
+                                                  now=now).account
+        roles = ", ".join(r.replace("_", " ") for r in d.roles)
+        made.append(DemoAccount(account.login, f"{s.name}: {roles}" + (
+            " (may act on any stage, giving a reason)" if admin else f", {s.region}"), None if admin else s.region))
+    for ref, login in CUSTOMER_LOGINS.items():
+        customer = uow.customers.by_external_ref(ref)
+        if customer is None:
+            continue
+        account = uow.accounts.of_customer(customer.id)
+        if account is None:
+            account = accounts.set_customer_password(uow, BOOTSTRAP_ADMIN, customer.id, password=DEMO_PASSWORD,
+                                                     login=login, now=now).account
+        made.append(DemoAccount(account.login, f"{customer.name}: customer (portal)", None))
+    return made
 
 
 def _issue(uow: UnitOfWork, staff_id: str, now: datetime) -> str:
