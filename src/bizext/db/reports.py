@@ -151,6 +151,19 @@ def _percentiles(values: Subquery, keys: list[str], value: str) -> Subquery:
             .group_by(*[ranked.c[k] for k in keys]).subquery())
 
 
+def _energized(scope: Scope) -> Any:
+    """Projects energized in the period, with their facts and the instant of energization."""
+    return (select(Project.id.label("project_id"), Project.workflow_key.label("workflow"),
+                   Project.workflow_version.label("version"), Project.voltage_kv.label("voltage_kv"),
+                   Project.supply.label("supply"), Project.received_at.label("received_at"),
+                   TransitionRecord.occurred_at.label("energized_at"))
+            .join(TransitionRecord, TransitionRecord.project_id == Project.id)
+            .where(*_projects_in_scope(scope), _in_period(TransitionRecord.occurred_at, scope),
+                   _listed(scope, Project.workflow_key, Project.workflow_version, TransitionRecord.to_state,
+                           "energized_states"))
+            .cte("energized"))
+
+
 def _rows(session: Session, query: Select[Any]) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in session.execute(query)]
 
@@ -226,15 +239,7 @@ class ReportQueries:
         """Projects energized in the period, per workflow, voltage and supply: calendar seconds from
         application to energization (count, median, mean), the mean split into time in utility-side and
         customer-side stages, and the mean time under holds of each party."""
-        energized = (select(Project.id.label("project_id"), Project.workflow_key.label("workflow"),
-                            Project.workflow_version.label("version"), Project.voltage_kv.label("voltage_kv"),
-                            Project.supply.label("supply"), Project.received_at.label("received_at"),
-                            TransitionRecord.occurred_at.label("energized_at"))
-                     .join(TransitionRecord, TransitionRecord.project_id == Project.id)
-                     .where(*_projects_in_scope(scope), _in_period(TransitionRecord.occurred_at, scope),
-                            _listed(scope, Project.workflow_key, Project.workflow_version, TransitionRecord.to_state,
-                                    "energized_states"))
-                     .cte("energized"))
+        energized = _energized(scope)
         e = energized.c
         so = StageOccurrence
         stage_time = seconds_between(so.entered_at, func.coalesce(so.left_at, e.energized_at))
@@ -277,6 +282,41 @@ class ReportQueries:
         query = (select(means, pct.c.median.label("median_seconds"))
                  .join(pct, and_(*[pct.c[k] == means.c[k] for k in keys]))
                  .order_by(means.c.workflow, means.c.voltage_kv, means.c.supply))
+        return _rows(self.session, query)
+
+    # -- the managers' overview (dashboard) ------------------------------------------------------------
+    def open_by_state(self, scope: Scope) -> list[dict[str, Any]]:
+        """Open projects (not in a terminal state: they have a stage owner) per workflow and state, and how
+        many of them have a clock past its deadline now."""
+        overdue = select(ClockRun.id).where(ClockRun.project_id == Project.id, _overdue_now(scope)).exists()
+        query = (select(Project.workflow_key.label("workflow"), Project.workflow_version.label("version"),
+                        Project.state.label("state"), func.count().label("open"),
+                        func.count(case((overdue, 1))).label("overdue"))
+                 .where(*_projects_in_scope(scope), Project.owner_kind.is_not(None))
+                 .group_by(Project.workflow_key, Project.workflow_version, Project.state)
+                 .order_by(Project.workflow_key, Project.workflow_version, Project.state))
+        return _rows(self.session, query)
+
+    def open_by_region(self, scope: Scope) -> list[dict[str, Any]]:
+        """Open projects per region, and how many of them have a clock past its deadline now."""
+        overdue = select(ClockRun.id).where(ClockRun.project_id == Project.id, _overdue_now(scope)).exists()
+        query = (select(Project.region.label("region"), func.count().label("open"),
+                        func.count(case((overdue, 1))).label("overdue"))
+                 .where(*_projects_in_scope(scope), Project.owner_kind.is_not(None))
+                 .group_by(Project.region).order_by(Project.region))
+        return _rows(self.session, query)
+
+    def connection_histogram(self, scope: Scope, edges_days: tuple[int, ...]) -> list[dict[str, Any]]:
+        """Projects energized in the period per workflow, counted into calendar-day buckets of the time from
+        application to energization: bucket i holds edges[i] <= days < edges[i+1], the last one is open."""
+        energized = _energized(scope)
+        e = energized.c
+        total = seconds_between(e.received_at, e.energized_at)
+        bounds = [*(d * 86400.0 for d in edges_days), None]
+        buckets = [func.count(case((and_(total >= low, *([total < high] if high is not None else [])), 1)))
+                   .label(f"bucket_{i}") for i, (low, high) in enumerate(zip(bounds[:-1], bounds[1:]))]
+        query = (select(e.workflow.label("workflow"), func.count().label("count"), *buckets)
+                 .select_from(energized).group_by(e.workflow).order_by(e.workflow))
         return _rows(self.session, query)
 
     def follow_ups(self, scope: Scope) -> dict[str, Any]:

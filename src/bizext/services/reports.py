@@ -1,5 +1,6 @@
 """Performance reports for managers: which clocks, owners, regions and workflows miss their limits, how long
-a connection takes and whose time it is, and what follow-ups find. The database computes every figure
+a connection takes and whose time it is, and what follow-ups find; and the overview a dashboard draws (open
+and overdue work now, time limits met month by month, the spread of connection times). The database computes every figure
 (db/reports.py); this module decides who may read them, what the period means and what the definitions
 say, and turns seconds into days."""
 
@@ -9,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bizext.db.reports import ReportQueries, Scope, WorkflowFacts
@@ -171,6 +173,23 @@ def _label(definitions: list[WorkflowDefinition], workflow: str, name: str) -> d
     return dict(clock.label) if clock else None
 
 
+def performance_clocks(queries: ReportQueries, scope: Scope,
+                       definitions: list[WorkflowDefinition]) -> list[ClockFigures]:
+    return [ClockFigures(
+        workflow=r["workflow"], clock=r["clock"], label=_label(definitions, r["workflow"], r["clock"]),
+        stopped=r["stopped"], met=r["met"], met_percent=_percent(r["met"], r["stopped"]),
+        median_days=_days_or_none(r["median_seconds"]), p90_days=_days_or_none(r["p90_seconds"]),
+        open_overdue=r["open_overdue"])
+        for r in queries.clocks(scope)]
+
+
+def performance_owners(queries: ReportQueries, scope: Scope) -> list[OwnerFigures]:
+    return [OwnerFigures(
+        staff_id=r["staff_id"], name=r["name"], open_stages=r["open_stages"], overdue_stages=r["overdue_stages"],
+        escalations_received=r["escalations_received"], stages_measured=r["stages_measured"],
+        median_stage_days=_days_or_none(r["median_stage_seconds"])) for r in queries.owners(scope)]
+
+
 def performance(uow: UnitOfWork, actor: Actor, *, first_day: date | None, last_day: date | None,
                 region: str | None, workflow: str | None, now: datetime) -> PerformanceReport:
     require(actor, *READERS)
@@ -180,16 +199,8 @@ def performance(uow: UnitOfWork, actor: Actor, *, first_day: date | None, last_d
                   workflows=tuple(_facts(d) for d in definitions))
     queries = ReportQueries(uow.session)
 
-    clocks = [ClockFigures(
-        workflow=r["workflow"], clock=r["clock"], label=_label(definitions, r["workflow"], r["clock"]),
-        stopped=r["stopped"], met=r["met"], met_percent=_percent(r["met"], r["stopped"]),
-        median_days=_days_or_none(r["median_seconds"]), p90_days=_days_or_none(r["p90_seconds"]),
-        open_overdue=r["open_overdue"])
-        for r in queries.clocks(scope)]
-    owners = [OwnerFigures(
-        staff_id=r["staff_id"], name=r["name"], open_stages=r["open_stages"], overdue_stages=r["overdue_stages"],
-        escalations_received=r["escalations_received"], stages_measured=r["stages_measured"],
-        median_stage_days=_days_or_none(r["median_stage_seconds"])) for r in queries.owners(scope)]
+    clocks = performance_clocks(queries, scope, definitions)
+    owners = performance_owners(queries, scope)
     connection = [ConnectionFigures(
         workflow=r["workflow"], voltage_kv=float(r["voltage_kv"]), supply=r["supply"], count=r["count"],
         median_days=_days(r["median_seconds"]), mean_days=_days(r["mean_seconds"]),
@@ -206,3 +217,110 @@ def performance(uow: UnitOfWork, actor: Actor, *, first_day: date | None, last_d
         period=period, time_zone=str(ZONE), region=region, workflow=workflow, generated_at=now, clocks=clocks,
         owners=owners, connection_time=connection, follow_ups=follow_ups,
         feedback=FeedbackFigures(count=fb["count"], mean_satisfaction=_mean(fb["mean_satisfaction"])))
+
+
+# -- the managers' overview (what the console's dashboard draws) ---------------------------------------
+MAX_MONTHS = 24
+#: Calendar days from application to energization, bucketed: [0, 15), [15, 30) … [270, ∞).
+CONNECTION_EDGES_DAYS = (0, 15, 30, 45, 60, 90, 120, 180, 270)
+
+
+@dataclass(frozen=True)
+class StateCount:
+    workflow: str
+    state: str
+    label: dict[str, str]
+    side: str | None
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    region: str
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date  # its first day
+    clocks: list[ClockFigures]  # runs stopped in that month (up to today for the current one)
+
+
+@dataclass(frozen=True)
+class ConnectionBuckets:
+    workflow: str
+    count: int
+    counts: list[int]  # one per bucket of CONNECTION_EDGES_DAYS
+
+
+@dataclass(frozen=True)
+class Overview:
+    generated_at: datetime
+    time_zone: str
+    region: str | None
+    workflow: str | None
+    period: Period  # the months covered, up to today
+    open_by_state: list[StateCount]
+    open_by_region: list[RegionCount]
+    owners: list[OwnerFigures]  # people who own open stages now
+    months: list[MonthFigures]
+    connection_edges_days: tuple[int, ...]
+    connection: list[ConnectionBuckets]
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    starts = [today.replace(day=1)]
+    while len(starts) < months:
+        first = starts[0]
+        starts.insert(0, (first - timedelta(days=1)).replace(day=1))
+    return starts
+
+
+def overview(uow: UnitOfWork, actor: Actor, *, region: str | None, workflow: str | None, months: int,
+             now: datetime) -> Overview:
+    """Open projects by state and region, overdue stages by owner (now); time limits met in each of the last
+    `months` months; connection times of the projects energized in those months, bucketed."""
+    require(actor, *READERS)
+    if not 1 <= months <= MAX_MONTHS:
+        raise InvalidInput([FieldProblem("", f"`months` must lie between 1 and {MAX_MONTHS}")],
+                           detail="months out of range")
+    definitions = _definitions(workflow)
+    facts = tuple(_facts(d) for d in definitions)
+    today = now.astimezone(ZONE).date()
+    starts = _month_starts(today, months)
+
+    def scope(period: Period) -> Scope:
+        return Scope(start=period.start, end=period.end, now=now, region=region, workflow=workflow, workflows=facts)
+
+    whole = period_of(starts[0], today, now)
+    queries = ReportQueries(uow.session)
+    reg = registry()
+
+    def state_of(r: dict[str, Any]) -> StateCount:
+        state = reg.get(r["workflow"], r["version"]).state(r["state"])
+        return StateCount(workflow=r["workflow"], state=state.name, label=state.label.as_dict(), side=state.side,
+                          open=r["open"], overdue=r["overdue"])
+
+    by_state: dict[tuple[str, str], StateCount] = {}
+    for row in map(state_of, queries.open_by_state(scope(whole))):
+        key = (row.workflow, row.state)  # versions of one workflow added up
+        had = by_state.get(key)
+        by_state[key] = row if had is None else StateCount(
+            row.workflow, row.state, row.label, row.side, had.open + row.open, had.overdue + row.overdue)
+    month_figures = []
+    for i, first in enumerate(starts):
+        last = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else today
+        report = performance_clocks(queries, scope(period_of(first, last, now)), definitions)
+        month_figures.append(MonthFigures(first, [c for c in report if c.stopped]))
+    owners = [o for o in performance_owners(queries, scope(whole)) if o.open_stages]
+    return Overview(
+        generated_at=now, time_zone=str(ZONE), region=region, workflow=workflow, period=whole,
+        open_by_state=list(by_state.values()),
+        open_by_region=[RegionCount(str(r["region"]), int(r["open"]), int(r["overdue"]))
+                        for r in queries.open_by_region(scope(whole))],
+        owners=owners, months=month_figures, connection_edges_days=CONNECTION_EDGES_DAYS,
+        connection=[ConnectionBuckets(str(r["workflow"]), int(r["count"]),
+                                      [int(r[f"bucket_{i}"]) for i in range(len(CONNECTION_EDGES_DAYS))])
+                    for r in queries.connection_histogram(scope(whole), CONNECTION_EDGES_DAYS)])

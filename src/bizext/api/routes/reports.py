@@ -1,4 +1,4 @@
-"""Performance reports for managers, as JSON or CSV (by `Accept`)."""
+"""Performance reports for managers, as JSON or CSV (by `Accept`), and the overview a dashboard draws."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from bizext.api.deps import CurrentPrincipal, Now, RefuseNul, UnitOfWorkDep
 from bizext.api.negotiation import weighted
 from bizext.api.problems import documented
-from bizext.api.schemas.reports import CSV_DESCRIPTION, PerformanceOut, as_csv
+from bizext.api.schemas.reports import CSV_DESCRIPTION, OverviewOut, PerformanceOut, as_csv
 from bizext.services import reports
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=documented(401, 403, 422),
@@ -61,3 +61,18 @@ def performance(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincipal, n
         headers["Content-Disposition"] = f'inline; filename="performance-{p.from_}-{p.to}.csv"'
         return Response(as_csv(report), media_type=f"{CSV}; charset=utf-8", headers=headers)
     return Response(report.model_dump_json(by_alias=True), media_type=JSON, headers=headers)
+
+
+@router.get("/overview", response_model=OverviewOut,
+            summary="Open and overdue work now, time limits met month by month, connection times (managers)",
+            description="Project managers, supervisors and admins: what a dashboard draws. Open projects by state "
+                        "and by region and overdue stages by owner are counted now; time limits met are counted "
+                        "per local month over the last `months` months (the current one up to today); connection "
+                        "times are the calendar days from application to energization of the projects energized "
+                        "in those months, in buckets. `region` and `workflow` narrow it.")
+def overview(uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
+             months: int = Query(6, ge=1, le=reports.MAX_MONTHS, description="months to cover, this one included"),
+             region: str | None = Query(None, min_length=1, max_length=100),
+             workflow: str | None = Query(None, min_length=1, max_length=50,
+                                          description="hv-standard or lv-simple")) -> OverviewOut:
+    return OverviewOut.of(reports.overview(uow, actor, region=region, workflow=workflow, months=months, now=now))

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bizext.api.schemas.common import Label
-from bizext.services.reports import PerformanceReport
+from bizext.services.reports import Overview, PerformanceReport
 
 DAYS = "working days"
 
@@ -114,6 +114,84 @@ class PerformanceOut(BaseModel):
             feedback=FeedbackSummary(**vars(r.feedback)))
 
 
+# -- the managers' overview --------------------------------------------------------------------------
+class StateRow(BaseModel):
+    workflow: str
+    state: str
+    label: Label
+    side: str | None = Field(description="utility | customer: whose time the state takes")
+    open: int = Field(description="projects in this state now")
+    overdue: int = Field(description="of those, projects with a time limit past its deadline now")
+
+
+class RegionRow(BaseModel):
+    region: str
+    open: int = Field(description="open projects (not in a terminal state) now")
+    overdue: int = Field(description="of those, projects with a time limit past its deadline now")
+
+
+class OwnerLoad(BaseModel):
+    staff_id: uuid.UUID
+    name: str
+    open_stages: int
+    overdue_stages: int = Field(description="of those, stages whose stage clock is past its deadline now")
+
+
+class MonthClockRow(BaseModel):
+    workflow: str
+    clock: str
+    label: Label | None
+    stopped: int
+    met: int
+    met_percent: float | None
+
+
+class MonthRow(BaseModel):
+    month: str = Field(description="YYYY-MM (local months)", examples=["2026-11"])
+    clocks: list[MonthClockRow] = Field(description="clocks with runs stopped in the month (the current month: "
+                                                    "up to today)")
+
+
+class ConnectionHistogram(BaseModel):
+    workflow: str
+    count: int = Field(description="projects energized in the period")
+    counts: list[int] = Field(description="projects per bucket of `connection_edges_days`")
+
+
+class OverviewOut(BaseModel):
+    generated_at: datetime
+    region: str | None
+    workflow: str | None
+    period: PeriodOut = Field(description="the months covered, up to today")
+    open_by_state: list[StateRow]
+    open_by_region: list[RegionRow]
+    owners: list[OwnerLoad] = Field(description="staff who own open stages now, and how many are overdue")
+    months: list[MonthRow] = Field(description="time limits met, month by month, oldest first")
+    connection_edges_days: list[int] = Field(
+        description="bucket i holds connections of edges[i] ≤ calendar days < edges[i+1]; the last is open")
+    connection: list[ConnectionHistogram] = Field(
+        description="calendar days from application to energization of the projects energized in the period")
+
+    @classmethod
+    def of(cls, o: Overview) -> OverviewOut:
+        p = o.period
+        return cls(
+            generated_at=o.generated_at, region=o.region, workflow=o.workflow,
+            period=PeriodOut(from_=p.first_day, to=p.last_day, start_at=p.start, end_at=p.end,
+                             time_zone=o.time_zone),
+            open_by_state=[StateRow(workflow=s.workflow, state=s.state, label=Label(**s.label), side=s.side,
+                                    open=s.open, overdue=s.overdue) for s in o.open_by_state],
+            open_by_region=[RegionRow(**vars(r)) for r in o.open_by_region],
+            owners=[OwnerLoad(staff_id=w.staff_id, name=w.name, open_stages=w.open_stages,
+                              overdue_stages=w.overdue_stages) for w in o.owners],
+            months=[MonthRow(month=m.month.strftime("%Y-%m"), clocks=[
+                MonthClockRow(workflow=c.workflow, clock=c.clock, label=Label(**c.label) if c.label else None,
+                              stopped=c.stopped, met=c.met, met_percent=c.met_percent) for c in m.clocks])
+                for m in o.months],
+            connection_edges_days=list(o.connection_edges_days),
+            connection=[ConnectionHistogram(**vars(c)) for c in o.connection])
+
+
 # -- CSV ---------------------------------------------------------------------------------------------
 CSV_DESCRIPTION = (
     "`Accept: text/csv`: one section per table, separated by an empty line. Each section starts with a header "
@@ -173,4 +251,4 @@ def _columns(model: type[BaseModel]) -> list[str]:
     return columns
 
 
-__all__ = ["PerformanceOut", "as_csv", "CSV_DESCRIPTION"]
+__all__ = ["PerformanceOut", "OverviewOut", "as_csv", "CSV_DESCRIPTION"]
