@@ -207,6 +207,11 @@ class Project(Base):
         Index("ix_projects_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_projects_state_created_at", "state", "created_at"),
         Index("ix_projects_region_created_at", "region", "created_at"),
+        # Auto-assignment counts each manager's open projects on every new project: index only the open ones.
+        Index("ix_projects_open_customer_manager", "customer_manager_id",
+              sqlite_where=text("owner_kind IS NOT NULL"), postgresql_where=text("owner_kind IS NOT NULL")),
+        Index("ix_projects_open_project_manager", "project_manager_id",
+              sqlite_where=text("owner_kind IS NOT NULL"), postgresql_where=text("owner_kind IS NOT NULL")),
     )
     # The guarded update: every UPDATE says `WHERE id = :id AND version = :read_version`, so of two
     # concurrent writers exactly one wins and the other fails without writing anything.
