@@ -433,3 +433,34 @@ def test_the_worker_purges_expired_sessions_and_attempt_counters_that_no_longer_
         counted = uow.session.scalars(select(SignInThrottle.login)).all()
     assert kept == [hash_token(live)] and hash_token(expired) not in kept
     assert counted == ["cm.pudong"]
+
+
+def test_however_many_attempts_arrive_at_once_at_most_five_passwords_are_checked(db, clock, hasher, manager):
+    """Ten sign-ins on one login at the same moment, each in its own thread and database connection."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import timedelta
+    from threading import Barrier
+
+    from bizext.services import sessions
+    from bizext.services.errors import SignInFailed, SignInLocked
+
+    hasher.verified.clear()
+    barrier = Barrier(10, timeout=60)
+
+    def attempt(_: int) -> str:
+        barrier.wait()
+        try:
+            sessions.sign_in(db, "cm.pudong", WRONG, now=clock.now, ttl=timedelta(hours=8))
+        except SignInFailed:
+            return "failed"
+        except SignInLocked:
+            return "locked"
+        return "signed in"
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = sorted(pool.map(attempt, range(10)))
+
+    assert answers == ["failed"] * 5 + ["locked"] * 5
+    assert len(hasher.verified) == 5
+    with pytest.raises(SignInLocked):
+        sessions.sign_in(db, "cm.pudong", PASSWORD, now=clock.now, ttl=timedelta(hours=8))
