@@ -8,107 +8,18 @@ barrier.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.servers import REQUEST_SECONDS, Process, live_world, servers  # noqa: F401 - fixtures
 from tests.world import World
 
 THREADS = 20
-STARTUP_SECONDS = 60
-REQUEST_SECONDS = 60
-STOP_SECONDS = 15
-
-
-@dataclass
-class Server:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(database_url: str, log: Path) -> Server:
-    port = _free_port()
-    env = {**os.environ, "BIZEXT_DATABASE_URL": database_url, "BIZEXT_ADMIN_TOKEN": ADMIN_TOKEN,
-           "BIZEXT_DB_POOL_SIZE": "5", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bizext", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    return Server(f"http://127.0.0.1:{port}", process, log)
-
-
-def _wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"server exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.base_url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server not ready after {STARTUP_SECONDS}s:\n{server.output()}")
-
-
-def _stop(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)  # uvicorn's supervisor stops its workers on SIGTERM
-        try:
-            server.process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)  # the group of the one server we started
-            server.process.wait(timeout=STOP_SECONDS)
-
-
-@pytest.fixture(scope="module")
-def servers(database: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
-    """Two servers with two worker processes each, on the suite's (already migrated) database."""
-    logs = tmp_path_factory.mktemp("servers")
-    started: list[Server] = []
-    try:
-        for i in range(2):
-            started.append(_start(database_url, logs / f"server-{i}.log"))
-        for server in started:
-            _wait_ready(server)
-        yield started
-    finally:
-        for server in started:
-            _stop(server)
-
-
-@pytest.fixture
-def http(servers: list[Server], db: Any) -> Iterator[httpx.Client]:
-    """An HTTP client on the first server; `db` empties the tables first."""
-    with httpx.Client(base_url=servers[0].base_url, timeout=REQUEST_SECONDS) as client:
-        yield client
-
-
-@pytest.fixture
-def live_world(http: httpx.Client) -> World:
-    return World.build(http, ADMIN_TOKEN)  # type: ignore[arg-type]  # httpx.Client has TestClient's API
 
 
 @dataclass(frozen=True)
@@ -118,7 +29,7 @@ class Outcome:
     body: Any
 
 
-def _race(servers: list[Server], requests: list[Callable[[httpx.Client], httpx.Response]]) -> list[Outcome]:
+def _race(servers: list[Process], requests: list[Callable[[httpx.Client], httpx.Response]]) -> list[Outcome]:
     """Send every request from its own thread and connection, spread over the servers, all at once."""
     barrier = threading.Barrier(len(requests), timeout=REQUEST_SECONDS)
     outcomes: list[Outcome | BaseException | None] = [None] * len(requests)

@@ -19,13 +19,12 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from bizext.db.event_repositories import EventRepository
@@ -33,9 +32,8 @@ from bizext.db.models import Event
 from bizext.db.session import Database
 from bizext.services import projects, transitions
 from bizext.services.principals import authenticate
-from tests.api.test_concurrency import REQUEST_SECONDS, Server, _start, _stop, _wait_ready
 from tests.conftest import ADMIN_TOKEN
-from tests.world import World
+from tests.servers import REQUEST_SECONDS, Process, live_world, servers  # noqa: F401 - fixtures
 
 WRITERS = 8
 OPERATIONS = 15  # per writer: a new project every fifth operation, transitions on it in between
@@ -48,29 +46,6 @@ CYCLE = {"application_review": ("request_documents", {"missing_documents": ["loa
          "awaiting_documents": ("submit_documents", {"documents": ["load list, signed"]})}
 PROJECT = {"title": "Feed order", "site_address": "88 Zhangjiang Road", "voltage_kv": 10, "capacity_kva": 800,
            "supply": "single", "important": False, "region": "pudong"}
-
-
-@pytest.fixture(scope="module")
-def servers(database: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
-    """Two servers with two worker processes each, on the suite's (already migrated) database."""
-    logs = tmp_path_factory.mktemp("feed-servers")
-    started: list[Server] = []
-    try:
-        for i in range(2):
-            started.append(_start(database_url, logs / f"server-{i}.log"))
-        for server in started:
-            _wait_ready(server)
-        yield started
-    finally:
-        for server in started:
-            _stop(server)
-
-
-@pytest.fixture
-def live_world(servers: list[Server], db: Database) -> Iterator[World]:
-    """A world built through the first server; `db` empties the tables first."""
-    with httpx.Client(base_url=servers[0].base_url, timeout=REQUEST_SECONDS) as client:
-        yield World.build(client, ADMIN_TOKEN)  # type: ignore[arg-type]  # httpx.Client has TestClient's API
 
 
 # -- the reader ----------------------------------------------------------------------------------------------

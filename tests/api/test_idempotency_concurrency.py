@@ -12,45 +12,19 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 
-from bizext.db.session import Database
-from tests.api.test_concurrency import REQUEST_SECONDS, Server, _start, _stop, _wait_ready
-from tests.conftest import ADMIN_TOKEN, is_postgres
+from tests.conftest import is_postgres
+from tests.servers import REQUEST_SECONDS, Process, live_world, servers  # noqa: F401 - fixtures
 from tests.world import Person, World
 
 THREADS = 20
 IN_PROGRESS = "/problems/idempotency-key-in-progress"
 BODY = {"title": "Cold store", "site_address": "1 Harbour Road", "voltage_kv": 10, "capacity_kva": 630,
         "supply": "single", "important": False, "region": "pudong"}
-
-
-@pytest.fixture(scope="module")
-def servers(database: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
-    """Two servers with two worker processes each, on the suite's (already migrated) database."""
-    logs = tmp_path_factory.mktemp("idempotency-servers")
-    started: list[Server] = []
-    try:
-        for i in range(2):
-            started.append(_start(database_url, logs / f"server-{i}.log"))
-        for server in started:
-            _wait_ready(server)
-        yield started
-    finally:
-        for server in started:
-            _stop(server)
-
-
-@pytest.fixture
-def live_world(servers: list[Server], db: Database) -> Iterator[World]:
-    """A world built through the first server; `db` empties the tables first."""
-    with httpx.Client(base_url=servers[0].base_url, timeout=REQUEST_SECONDS) as client:
-        yield World.build(client, ADMIN_TOKEN)  # type: ignore[arg-type]  # httpx.Client has TestClient's API
 
 
 @dataclass(frozen=True)
@@ -77,7 +51,7 @@ def _post(client: httpx.Client, who: Person, key: str, body: dict[str, Any]) -> 
     return Answer(who.id, response.status_code, response.content, response.headers)
 
 
-def _race(servers: list[Server], senders: list[Person], key: str, body: dict[str, Any]) -> list[Answer]:
+def _race(servers: list[Process], senders: list[Person], key: str, body: dict[str, Any]) -> list[Answer]:
     """POST the same body with the same key as each sender, from its own thread and connection, spread over
     the servers, all released at once."""
     barrier = threading.Barrier(len(senders), timeout=REQUEST_SECONDS)

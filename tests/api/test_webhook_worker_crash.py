@@ -18,10 +18,6 @@ recorded times come from the FakeClock, which changes nothing here.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +34,7 @@ from standardwebhooks.webhooks import Webhook as Verifier
 from bizext.db.models import WebhookDelivery
 from bizext.db.session import Database
 from bizext.services import webhooks
-from tests.conftest import ADMIN_TOKEN
+from tests.servers import Fleet
 from tests.world import World
 
 PROJECTS = 10
@@ -50,7 +46,6 @@ SIGNED_WITHIN = 2.0  # seconds between a request's webhook-timestamp (whole seco
 TYPES = ["project.created", "owner.assigned", "clock.started", "clock.stopped", "transition.fired"]
 START_SECONDS = 60  # for the first worker to deliver HOLD_AT requests
 DRAIN_SECONDS = 60  # for the restarted worker to deliver the rest
-STOP_SECONDS = 10
 
 
 @dataclass
@@ -122,55 +117,22 @@ def receiver() -> Iterator[SlowReceiver]:
     r.close()
 
 
-class Workers:
-    """`python -m bizext worker` processes, each in its own process group; all stopped at the end."""
-
-    def __init__(self, database_url: str, logs: Path):
-        self.database_url, self.logs = database_url, logs
-        self.started: list[tuple[subprocess.Popen[bytes], Path]] = []
-
-    def start(self) -> subprocess.Popen[bytes]:
-        log = self.logs / f"worker-{len(self.started)}.log"
-        env = {**os.environ, "BIZEXT_DATABASE_URL": self.database_url, "BIZEXT_ADMIN_TOKEN": ADMIN_TOKEN,
-               "BIZEXT_WEBHOOK_ALLOW_PRIVATE": "true", "BIZEXT_DELIVERY_INTERVAL": "0.2",
-               "BIZEXT_SWEEP_INTERVAL": "3600", "BIZEXT_DB_POOL_SIZE": "2", "PYTHONUNBUFFERED": "1"}
-        with log.open("wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "bizext", "worker"], env=env, stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-        self.started.append((process, log))
-        return process
-
-    def output(self) -> str:
-        return "\n".join(f"--- {log.name} ---\n" + log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                         for _, log in self.started)
-
-    @staticmethod
-    def kill(process: subprocess.Popen[bytes]) -> None:
-        """SIGKILL the worker's process group: no handler runs, nothing is cleaned up or committed."""
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_SECONDS)
-
-    def stop_all(self) -> None:
-        for process, _ in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)  # the worker finishes its round and stops
-                try:
-                    process.wait(timeout=STOP_SECONDS)
-                except subprocess.TimeoutExpired:
-                    self.kill(process)
+#: `bizext worker` delivering every 0.2 s to private addresses (the receiver is on 127.0.0.1), never sweeping.
+WORKER_ENV = {"BIZEXT_WEBHOOK_ALLOW_PRIVATE": "true", "BIZEXT_DELIVERY_INTERVAL": "0.2",
+              "BIZEXT_SWEEP_INTERVAL": "3600"}
 
 
 @pytest.fixture
-def workers(db: Database, database_url: str, tmp_path: Path) -> Iterator[Workers]:
-    started = Workers(database_url, tmp_path)
+def workers(db: Database, database_url: str, tmp_path: Path) -> Iterator[Fleet]:
+    """`bizext worker` processes on the suite's database, each in its own process group; all stopped at the end."""
+    fleet = Fleet(database_url, tmp_path, env=WORKER_ENV)
     try:
-        yield started
+        yield fleet
     finally:
-        started.stop_all()
+        fleet.stop_all()
 
 
-def _wait(condition, seconds: float, what: str, workers: Workers) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, seconds: float, what: str, workers: Fleet) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -233,11 +195,11 @@ def test_killing_the_worker_mid_delivery_loses_no_event(world, db, receiver, wor
     assert len(before_crash) >= 6 * PROJECTS  # enough to be mid-way when the worker dies
 
     # 1. A worker delivers until the receiver is holding request HOLD_AT open; then SIGKILL, mid-request.
-    first = workers.start()
+    first = workers.worker()
     _wait(lambda: receiver.held.is_set() or first.poll() is not None, START_SECONDS,
           f"the worker delivering {HOLD_AT} requests", workers)
     assert first.poll() is None, f"the worker exited on its own\n{workers.output()}"
-    workers.kill(first)
+    first.kill()
     in_flight = receiver.snapshot()[HOLD_AT - 1]
     receiver.release.set()
     at_crash = len(receiver.snapshot())
@@ -265,7 +227,7 @@ def test_killing_the_worker_mid_delivery_loses_no_event(world, db, receiver, wor
     assert expired == len(leased)
 
     # 3. A new worker delivers everything that is left.
-    workers.start()
+    workers.worker()
     expected = _events(world)
     expected_ids = {e["id"] for e in expected}
     _wait(lambda: expected_ids <= {a.webhook_id for a in receiver.snapshot()} and _pending(db) == 0,
