@@ -109,6 +109,8 @@ def give_password(world: World, login: str, *, staff_id: str | None = None, cust
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+    for old in ARTIFACTS.glob("*.png"):  # this run's screenshots only
+        old.unlink()
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

@@ -104,7 +104,7 @@ function ErrorText({ id, message }) {
 }
 
 /** One field (any type) with its label and error. */
-export function Field({ name, schema, value, onChange, required, pointer, errors, ns = 'f' }) {
+export function Field({ name, schema, value, onChange, required, pointer, errors, ns = 'f', choices = {} }) {
   const type = typeOf(schema);
   const id = `${ns}${pointer.replace(/\W/g, '_')}`;
   const error = errors[pointer];
@@ -118,12 +118,12 @@ export function Field({ name, schema, value, onChange, required, pointer, errors
     return html`<fieldset class=${error ? 'nested invalid' : 'nested'} data-pointer=${pointer}>
       <legend>${labelText}${mark}</legend>${help}
       <${ErrorText} id=${errorId} message=${error} />
-      <${ObjectFields} schema=${schema} value=${value || {}} onChange=${onChange} pointer=${pointer} errors=${errors} ns=${ns} />
+      <${ObjectFields} schema=${schema} value=${value || {}} onChange=${onChange} pointer=${pointer} errors=${errors} ns=${ns} choices=${choices} />
     </fieldset>`;
   }
   if (type === 'array') {
     return html`<${ListField} name=${name} schema=${schema} value=${value || []} onChange=${onChange}
-      required=${required} pointer=${pointer} errors=${errors} labelText=${labelText} ns=${ns} />`;
+      required=${required} pointer=${pointer} errors=${errors} labelText=${labelText} ns=${ns} choices=${choices} />`;
   }
   const common = {
     id, name: pointer, 'data-pointer': pointer, 'aria-invalid': error ? 'true' : undefined,
@@ -135,7 +135,13 @@ export function Field({ name, schema, value, onChange, required, pointer, errors
     return html`<div class=${error ? 'field check invalid' : 'field check'}>${control}
       <label for=${id}>${labelText}${mark}</label>${help}<${ErrorText} id=${errorId} message=${error} /></div>`;
   }
-  if (schema.enum) {
+  if (choices[pointer]) {
+    // Offered by the page (e.g. the staff who may take the next stage): a select instead of a raw id.
+    control = html`<select ...${common} value=${value ?? ''} onChange=${(e) => onChange(e.target.value)}>
+      <option value="">${required ? t('choose') : t('engine_picks')}</option>
+      ${choices[pointer].map((c) => html`<option value=${c.value}>${c.label}</option>`)}
+    </select>`;
+  } else if (schema.enum) {
     control = html`<select ...${common} value=${value ?? ''} onChange=${(e) => onChange(e.target.value)}>
       <option value="">${t('choose')}</option>
       ${schema.enum.map((v) => html`<option value=${v}>${String(v).replace(/_/g, ' ')}</option>`)}
@@ -158,16 +164,16 @@ export function Field({ name, schema, value, onChange, required, pointer, errors
     <label for=${id}>${labelText}${mark}</label>${control}${help}<${ErrorText} id=${errorId} message=${error} /></div>`;
 }
 
-export function ObjectFields({ schema, value, onChange, pointer, errors, ns = 'f' }) {
+export function ObjectFields({ schema, value, onChange, pointer, errors, ns = 'f', choices = {} }) {
   const req = new Set(schema.required || []);
   const entries = Object.entries(schema.properties || {});
   // Required fields first, in the definition's order; optional ones after.
   entries.sort(([a], [b]) => (req.has(b) ? 1 : 0) - (req.has(a) ? 1 : 0));
   return entries.map(([k, s]) => html`<${Field} key=${k} name=${k} schema=${s} value=${value[k]} required=${req.has(k)}
-    pointer=${`${pointer}/${k}`} errors=${errors} ns=${ns} onChange=${(v) => onChange({ ...value, [k]: v })} />`);
+    pointer=${`${pointer}/${k}`} errors=${errors} ns=${ns} choices=${choices} onChange=${(v) => onChange({ ...value, [k]: v })} />`);
 }
 
-function ListField({ name, schema, value, onChange, required, pointer, errors, labelText, ns }) {
+function ListField({ name, schema, value, onChange, required, pointer, errors, labelText, ns, choices }) {
   const error = errors[pointer];
   const errorId = `${ns}${pointer.replace(/\W/g, '_')}-error`;
   const items = schema.items || { type: 'string' };
@@ -181,7 +187,7 @@ function ListField({ name, schema, value, onChange, required, pointer, errors, l
     <ol>
       ${value.map((v, i) => html`<li key=${i}>
         <${Field} name=${`${labelText} ${i + 1}`} schema=${{ ...items, 'x-label': undefined, title: items.title ? `${fieldLabel('', items)} ${i + 1}` : `${labelText} · ${t('item_n', { n: i + 1 })}` }}
-          value=${v} required=${false} pointer=${`${pointer}/${i}`} errors=${errors} ns=${ns} onChange=${(x) => set(i, x)} />
+          value=${v} required=${false} pointer=${`${pointer}/${i}`} errors=${errors} ns=${ns} choices=${choices} onChange=${(x) => set(i, x)} />
         <button type="button" class="small secondary" onClick=${() => remove(i)}
           aria-label=${`${t('remove_item')} ${labelText} ${i + 1}`}>${t('remove_item')}</button>
       </li>`)}

@@ -1,6 +1,6 @@
 // One transition as a form generated from its JSON Schema; sent with If-Match so a stale page is told to
 // reload rather than overwrite; the server's field errors shown beside the fields.
-import { html, useState } from '../lib/ui.js';
+import { html, useEffect, useState } from '../lib/ui.js';
 import { api } from '../lib/api.js';
 import { label, t } from '../lib/i18n.js';
 import { ObjectFields, cleanValue, initialValue, localToInstant, placeErrors, shownPointers } from '../lib/schemaform.js';
@@ -25,6 +25,16 @@ export function ActionForm({ action, project, workflow, principal, open, onDone 
   const admin = actsAsAdmin(action, project, principal);
   const onBehalf = action.owner.kind === 'customer' && project.customer_manager_id === principal.id;
   const ns = `a-${action.name}-`;
+  const [choices, setChoices] = useState({});
+  // Who may take the next stage: offered as a list when the form has assign_to (the engine picks otherwise).
+  const nextRole = action.to.map((s) => workflow.states.find((x) => x.name === s)?.owner_role)
+    .find((r) => r && r !== 'customer');
+  const loadChoices = () => {
+    if (!schema.properties?.assign_to || !nextRole || choices['/input/assign_to']) return;
+    api(`/v1/staff?role=${nextRole}&active=true&limit=200`).then((r) => setChoices({
+      '/input/assign_to': r.items.map((p) => ({ value: p.id, label: `${p.name} (${p.region})` })) }), () => {});
+  };
+  useEffect(() => { if (open) loadChoices(); }, []);
   const dest = action.to.map((s) => label(workflow.states.find((x) => x.name === s)?.label, s)).join(' / ');
 
   const submit = async (e) => {
@@ -55,7 +65,7 @@ export function ActionForm({ action, project, workflow, principal, open, onDone 
           aria-describedby=${err ? `${id}-error` : undefined} onInput=${(e) => setExtra({ ...extra, [key]: e.target.value })} />`}
       ${err ? html`<p class="field-error" id=${`${id}-error`} role="alert">${err}</p>` : null}</div>`;
   };
-  return html`<details class="action" open=${open} data-action=${action.name}>
+  return html`<details class="action" open=${open} data-action=${action.name} onToggle=${(e) => e.target.open && loadChoices()}>
     <summary><span class="action-name">${label(action.label, action.name)}</span> <span class="muted">→ ${dest}</span></summary>
     <form onSubmit=${submit} novalidate aria-label=${label(action.label, action.name)}>
       ${onBehalf ? html`<p class="muted">${t('on_behalf')}</p>` : null}
@@ -64,7 +74,7 @@ export function ActionForm({ action, project, workflow, principal, open, onDone 
           : problem.status === 422 ? t('fix_errors') : problem.message}
         ${stray.length ? html`<ul>${stray.map(([ptr, m]) => html`<li>${ptr === '/input' ? '' : `${ptr}: `}${m}</li>`)}</ul>` : null}
       </div>` : null}
-      <${ObjectFields} schema=${schema} value=${value} onChange=${setValue} pointer="/input" errors=${errors} ns=${ns} />
+      <${ObjectFields} schema=${schema} value=${value} onChange=${setValue} pointer="/input" errors=${errors} ns=${ns} choices=${choices} />
       ${admin ? field('admin_reason', t('admin_reason')) : null}
       <details class="more"><summary>${t('more_fields')}</summary>
         ${field('comment', t('comment'), 'textarea')}

@@ -55,7 +55,7 @@ export function ProjectPage({ id, principal }) {
       <div class="scroll-x"><${WorkflowDiagram} workflow=${d.workflow} current=${d.project.state}
         visited=${d.stages.map((s) => s.state)} /></div>
     </section>
-    <${History} items=${d.history} />
+    <${History} items=${d.history} names=${peopleNames(d)} />
   </article>`}<//>`;
 }
 
@@ -88,10 +88,21 @@ function Clocks({ clocks }) {
   </section>`;
 }
 
-function History({ items }) {
+/** Staff ids the page knows the names of (stage owners, the project's managers). */
+function peopleNames(d) {
+  const names = {};
+  for (const s of d.stages) if (s.owner && s.owner.id && s.owner.name) names[s.owner.id] = s.owner.name;
+  if (d.project.customer_manager_id && d.names.cm) names[d.project.customer_manager_id] = d.names.cm;
+  if (d.project.project_manager_id && d.names.pm) names[d.project.project_manager_id] = d.names.pm;
+  return names;
+}
+
+function History({ items, names }) {
+  // The history's summaries name staff by id; show the names the page knows instead.
+  const named = (text) => text.replace(/staff ([0-9a-f]{8}-[0-9a-f-]{27})/g, (m, id) => names[id] || m);
   return html`<section class="card" aria-labelledby="h-history"><h2 id="h-history">${t('history')}</h2>
     <ol class="timeline">${items.map((e, i) => html`<li key=${i} data-type=${e.type}>
-      <time datetime=${e.at}>${instant(e.at)}</time> <span>${e.summary}</span></li>`)}</ol></section>`;
+      <time datetime=${e.at}>${instant(e.at)}</time> <span>${named(e.summary)}</span></li>`)}</ol></section>`;
 }
 
 function ProjectEscalations({ items }) {
@@ -109,14 +120,17 @@ function Actions({ d, principal, onDone }) {
     ${allowed.map((a, i) => html`<${ActionForm} key=${`${d.project.version}-${a.name}`} action=${a} project=${d.project}
       workflow=${d.workflow} principal=${principal} open=${allowed.length === 1} onDone=${onDone} />`)}
     ${others.length ? html`<ul class="plain blocked">${others.map((a) => html`<li key=${a.name}>
-      <strong>${label(a.label, a.name)}</strong> — <span class="muted">${whyNot(a)}</span></li>`)}</ul>` : null}
+      <strong>${label(a.label, a.name)}</strong> — <span class="muted">${whyNot(a, d.names.cm)}</span></li>`)}</ul>` : null}
   </section>`;
 }
 
-/** Why an action is not open to the caller: a guard of the project's facts, or someone else's turn. */
-function whyNot(a) {
+/** Why an action is not open to the caller: a guard of the project's facts, or someone else's turn (on the
+ * customer's stages, its customer manager may act for it). */
+function whyNot(a, cm) {
   const guard = a.blocked_reason && /^(requires|not possible)/.test(a.blocked_reason);
-  return guard ? a.blocked_reason : t('not_yours', { owner: ownerName(a.owner) });
+  if (guard) return a.blocked_reason;
+  if (a.owner.kind === 'customer' && cm) return t('not_yours_customer', { owner: ownerName(a.owner), cm });
+  return t('not_yours', { owner: ownerName(a.owner) });
 }
 
 function Holds({ d, onDone }) {
