@@ -3,12 +3,18 @@
 mode "transitions": each of C clients creates its own lv-simple project and moves it
 accept → sign_contract → energize, again and again, for D seconds.
 mode "healthz": each of C clients calls GET /healthz for D seconds (the trivial endpoint).
+mode "reads": GETs of `targets` ([path, bearer token] pairs, picked at random): C clients in a closed loop for
+D seconds, or, given a `rate`, requests sent at that rate for D seconds over at most C connections, each
+one's latency counted from when it was due (a stalled server cannot hide its queue).
+
+The config is JSON on the command line, or in a file named after an `@`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -85,17 +91,60 @@ async def healthz_client(cfg: dict, n: int, deadline: float, t: Tally) -> None:
             t.count(r)
 
 
+async def reads_client(cfg: dict, n: int, deadline: float, t: Tally) -> None:
+    rng = random.Random(n)
+    async with httpx.AsyncClient(base_url=cfg["url"], timeout=30) as c:
+        while time.monotonic() < deadline:
+            path, token = rng.choice(cfg["targets"])
+            start = time.perf_counter()
+            r = await c.get(path, headers={"Authorization": f"Bearer {token}"})
+            t.latencies.append(time.perf_counter() - start)
+            t.count(r)
+
+
+async def paced_reads(cfg: dict, t: Tally) -> None:
+    rng = random.Random(0)
+    limits = httpx.Limits(max_connections=cfg["clients"], max_keepalive_connections=cfg["clients"])
+    async with httpx.AsyncClient(base_url=cfg["url"], timeout=30, limits=limits) as c:
+        async def one(path: str, token: str, due: float) -> None:
+            r = await c.get(path, headers={"Authorization": f"Bearer {token}"})
+            t.latencies.append(time.perf_counter() - due)
+            t.count(r)
+
+        tasks = []
+        start = time.perf_counter()
+        for k in range(int(cfg["rate"] * cfg["duration"])):
+            due = start + k / cfg["rate"]
+            if (delay := due - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(*rng.choice(cfg["targets"]), due)))
+        await asyncio.gather(*tasks)
+
+
+CLIENTS = {"transitions": transitions_client, "healthz": healthz_client, "reads": reads_client}
+
+
 async def main(cfg: dict) -> dict:
     t = Tally()
-    client = transitions_client if cfg["mode"] == "transitions" else healthz_client
     start = time.monotonic()
     deadline = start + cfg["duration"]
-    await asyncio.wait_for(asyncio.gather(*(client(cfg, i, deadline, t) for i in range(cfg["clients"]))),
-                           timeout=cfg["duration"] + 60)
+    if cfg.get("rate"):
+        await asyncio.wait_for(paced_reads(cfg, t), timeout=cfg["duration"] + 60)
+    else:
+        client = CLIENTS[cfg["mode"]]
+        await asyncio.wait_for(asyncio.gather(*(client(cfg, i, deadline, t) for i in range(cfg["clients"]))),
+                               timeout=cfg["duration"] + 60)
     return {"elapsed": time.monotonic() - start, "ok": t.ok, "conflicts": t.conflicts, "failures": t.failures,
             "creates": t.creates, "create_failures": t.create_failures, "latencies": t.latencies,
             "failure_samples": t.samples}
 
 
+def config(arg: str) -> dict:
+    if arg.startswith("@"):
+        with open(arg[1:]) as f:
+            return json.load(f)
+    return json.loads(arg)
+
+
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))
+    print(json.dumps(asyncio.run(main(config(sys.argv[1])))))
