@@ -135,6 +135,10 @@ def test_chinese_labels_come_from_the_definitions_and_the_choice_is_remembered(w
     assert page.locator("#current-state").inner_text() == "现场勘查"  # the definition's zh label
     page.locator("details[data-action='complete_survey'] > summary").wait_for()
     assert "完成现场勘查" in page.locator("details[data-action='complete_survey'] > summary").inner_text()
+    page.locator("details[data-action='complete_survey'] > summary").click()
+    form = page.locator("details[data-action='complete_survey'] form")
+    assert form.get_by_label("勘查日期").get_attribute("type") == "date"  # the input schema's x-label
+    assert form.get_by_label("勘查意见").count() == 1
     screens(page, "project-zh")
     page.reload()
     page.get_by_role("heading", name="办理").wait_for()  # still Chinese after a reload (localStorage)

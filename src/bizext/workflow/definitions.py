@@ -34,6 +34,7 @@ ASSIGN_TO_PROPERTY = {
     "type": "string",
     "format": "uuid",
     "title": "Assign the next stage to (staff id)",
+    "x-label": {"zh": "下一环节责任人", "en": "Assign the next stage to"},
     "description": "Optional. Must hold the stage's role and be active; otherwise the engine picks.",
 }
 _TOP_LEVEL = {"key", "version", "title", "initial", "states", "transitions"}

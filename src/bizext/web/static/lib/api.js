@@ -49,7 +49,10 @@ export async function api(path, { method = 'GET', body, ifMatch, token, headers 
   else data = await response.text();
   if (!response.ok) {
     const problem = new Problem(response.status, typeof data === 'object' ? data : { title: response.statusText, detail: data });
-    if (response.status === 401 && bearer && !token && currentSession()) saveSession(null);
+    if (response.status === 401 && bearer && !token && currentSession()) {
+      sessionStorage.setItem('bizext.ended', '1');  // the sign-in page says why it is back
+      saveSession(null);
+    }
     throw problem;
   }
   return data;

@@ -73,6 +73,12 @@ export function fieldLabel(name, schema) {
   return String(name).replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
+/** An enum value's label: the schema's `x-enum-labels` {value: {zh, en}}, else the value in words. */
+export function enumLabel(schema, value) {
+  const x = schema['x-enum-labels'] && schema['x-enum-labels'][value];
+  return (x && (x[lang()] || x.en)) || String(value).replace(/_/g, ' ');
+}
+
 /** Server errors (problem+json `errors`) by pointer. "'x' is a required property", reported at the object,
  * is moved onto the field it names; an empty value's complaint reads "required". */
 export function placeErrors(list) {
@@ -144,7 +150,7 @@ export function Field({ name, schema, value, onChange, required, pointer, errors
   } else if (schema.enum) {
     control = html`<select ...${common} value=${value ?? ''} onChange=${(e) => onChange(e.target.value)}>
       <option value="">${t('choose')}</option>
-      ${schema.enum.map((v) => html`<option value=${v}>${String(v).replace(/_/g, ' ')}</option>`)}
+      ${schema.enum.map((v) => html`<option value=${v}>${enumLabel(schema, v)}</option>`)}
     </select>`;
   } else if (type === 'number' || type === 'integer') {
     control = html`<input type="number" inputmode="decimal" step=${type === 'integer' ? 1 : 'any'} ...${common}

@@ -10,6 +10,7 @@ export function SignIn({ app }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const first = useRef(null);
+  const [ended] = useState(() => { const e = sessionStorage.getItem('bizext.ended'); sessionStorage.removeItem('bizext.ended'); return !!e; });
   useEffect(() => first.current && first.current.focus(), []);
 
   const explain = (p) => (p.status === 401 ? t('bad_credentials') : p.status === 429 ? t('locked') : p.message);
@@ -26,6 +27,7 @@ export function SignIn({ app }) {
   return html`<section class="card narrow signin">
     <h1>${t('sign_in')}</h1>
     <p class="muted">${t(app === 'console' ? 'app_console' : 'app_portal')}</p>
+    ${ended && !error ? html`<div class="notice error" role="status">${t('session_expired')}</div>` : null}
     ${error ? html`<div class="notice error" role="alert" id="signin-error">${error}</div>` : null}
     <form onSubmit=${submit} aria-describedby=${error ? 'signin-error' : undefined}>
       <div class="field"><label for="login">${t('login')}</label>
@@ -36,6 +38,7 @@ export function SignIn({ app }) {
           onInput=${(e) => setPassword(e.target.value)} /></div>
       <button type="submit" disabled=${busy}>${busy ? t('signing_in') : t('sign_in')}</button>
     </form>
+    <p class="muted">${app === 'console' ? html`<a href="/portal/">${t('go_portal')}</a>` : html`<a href="/console/">${t('go_console')}</a>`}</p>
     <details class="token">
       <summary>${t('token_sign_in')}</summary>
       <form onSubmit=${submitToken}>
