@@ -12,7 +12,7 @@ from bizext.services.calendars import calendar_for
 from bizext.services.errors import Forbidden, HoldClosed, NotFound
 from bizext.services.principals import actor_label, visible_project
 from bizext.services.projects import definition_of
-from bizext.workflow.engine import Actor, check_occurred_at
+from bizext.workflow.engine import Actor, occurred_at
 
 PARTIES = ("customer", "external", "utility")
 
@@ -36,8 +36,7 @@ def place(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, reason: str, 
     definition = definition_of(project)
     if definition.state(project.state).terminal:
         raise HoldClosed(f"the project is {project.state}: there is nothing to hold")
-    at = at or now
-    check_occurred_at(at, project.last_transition_at, now)
+    at = occurred_at(at, project.last_transition_at, now)
     hold = uow.holds.add(Hold(id=uuid.uuid4(), project_id=project.id, party=party, reason=reason,
                               placed_by=actor_label(actor), placed_at=at))
     uow.holds.flush()
@@ -57,8 +56,7 @@ def release(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, hold_id: uuid.
     _may_manage(actor, project, hold.party)
     if hold.released_at is not None:
         raise HoldClosed(f"the hold was released already at {hold.released_at.isoformat()}")
-    at = at or now
-    check_occurred_at(at, hold.placed_at, now)
+    at = occurred_at(at, hold.placed_at, now)
     hold.released_at, hold.released_by = at, actor_label(actor)
     uow.holds.flush()
     clocks.on_holds_changed(uow, project, definition_of(project), calendar_for(uow, project.region), at)

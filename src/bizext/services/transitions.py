@@ -57,8 +57,7 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
     project = visible_project(uow, actor, project_id)
     check_if_match(if_match, project.version)
     definition = definition_of(project)
-    occurred_at = request.occurred_at or now
-    engine.check_occurred_at(occurred_at, project.last_transition_at, now)
+    occurred_at = engine.occurred_at(request.occurred_at, project.last_transition_at, now)
     cal = calendar_for(uow, project.region)
     move = engine.fire(definition, _view(uow, project), request.name, request.input, actor, now=now,
                        admin_reason=request.admin_reason, today=cal.local(now).date())

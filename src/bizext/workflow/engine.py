@@ -162,6 +162,18 @@ def _after(value: str, now: datetime, today: date) -> bool:
     return date.fromisoformat(value) > today
 
 
+def occurred_at(given: datetime | None, previous_at: datetime, now: datetime) -> datetime:
+    """When a step happened: the instant the caller gave (checked below), or else now — but never before the
+    previous step. That step may carry a later instant than this request's `now` without anything being wrong:
+    another request recorded it after this one read the clock, or another API host whose clock runs a little
+    ahead recorded it. Refusing a field the caller never sent would turn a lost race into a 422 (instead of its
+    409) and a skew between hosts into failures."""
+    if given is None:
+        return max(now, previous_at)
+    check_occurred_at(given, previous_at, now)
+    return given
+
+
 def check_occurred_at(occurred_at: datetime, previous_at: datetime, now: datetime) -> None:
     """Field work is recorded after the fact, but never in the future nor before the previous step."""
     if occurred_at.tzinfo is None:
