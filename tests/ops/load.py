@@ -248,7 +248,7 @@ Step = tuple[str, Callable[[], dict[str, Any]]]
 FORWARD: dict[str, Callable[[dict[str, Any]], Step]] = {
     "application_review": lambda p: ("accept", dict),
     "awaiting_documents": lambda p: ("submit_documents", lambda: {"documents": ["load list, signed"]}),
-    "site_survey": lambda p: ("complete_survey", lambda: {"surveyed_on": _today(), "findings": "route along east road"}),
+    "site_survey": lambda p: ("complete_survey", lambda: {"surveyed_on": _today(), "findings": "east road route"}),
     "scheme_drafting": lambda p: (("submit_for_review", lambda: {"scheme": SCHEME})
                                   if p["important"] or p["supply"] == "dual" or p["capacity_kva"] >= 1260 else
                                   ("reply_scheme", lambda: {"scheme": SCHEME, "reply_document_no": "R-1"})),

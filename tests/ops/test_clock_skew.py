@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,31 +21,36 @@ import pytest
 from tests.conftest import ADMIN_TOKEN
 from tests.ops.shifted_clock import CLOCK_FILE, SharedClock
 from tests.servers import REQUEST_SECONDS, Fleet, Process
-from tests.world import World
+from tests.world import Person, World
 
 SKEW = timedelta(seconds=2)  # far more than NTP allows, far less than a person's pause between two steps
 
 
 @pytest.fixture(scope="module")
-def skewed(fleet: Fleet, shared_clock: SharedClock, ops_dir: Path) -> Iterator[tuple[Process, Process]]:
+def skewed(fleet: Fleet, ops_dir: Path) -> tuple[Process, Process]:
+    """Two servers: the first reads a clock SKEW ahead of the second's (the fleet's shared clock)."""
     ahead = SharedClock(ops_dir / "clock-ahead")
     ahead.advance(SKEW)
     started = (fleet.server(env={CLOCK_FILE: str(ahead.path)}, wait=False), fleet.server(wait=False))
     for server in started:
         server.wait_ready()
-    yield started
-    fleet.stop_all()
+    return started  # stopped with the fleet
+
+
+Clients = tuple[World, httpx.Client, httpx.Client]
 
 
 @pytest.fixture
-def clients(skewed: tuple[Process, Process], db) -> Iterator[tuple[World, httpx.Client, httpx.Client]]:  # type: ignore[no-untyped-def]
+def clients(skewed: tuple[Process, Process], db: Any) -> Iterator[Clients]:
+    """A world built through the server ahead, and a client of each server; `db` empties the tables first."""
     ahead, behind = skewed
     with httpx.Client(base_url=ahead.base_url or "", timeout=REQUEST_SECONDS) as a, \
             httpx.Client(base_url=behind.base_url or "", timeout=REQUEST_SECONDS) as b:
         yield World.build(a, ADMIN_TOKEN), a, b  # type: ignore[arg-type]  # httpx.Client has TestClient's API
 
 
-def _fire(client: httpx.Client, project: dict, name: str, who, input: dict | None = None) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _fire(client: httpx.Client, project: dict[str, Any], name: str, who: Person,
+          input: dict[str, Any] | None = None) -> httpx.Response:
     return client.post(f"/v1/projects/{project['id']}/transitions", json={"name": name, "input": input or {}},
                        headers=who.headers)
 
@@ -85,8 +91,8 @@ def test_a_hold_placed_and_released_through_a_server_whose_clock_is_behind_is_ac
     placed = behind.post(f"/v1/projects/{project['id']}/holds", json={"reason": "site flooded", "party": "external"},
                          headers=manager.headers)
     assert placed.status_code == 201, placed.text
-    placed_again = ahead.post(f"/v1/projects/{project['id']}/holds", json={"reason": "road closed", "party": "external"},
-                              headers=manager.headers)
+    placed_again = ahead.post(f"/v1/projects/{project['id']}/holds",
+                              json={"reason": "road closed", "party": "external"}, headers=manager.headers)
     assert placed_again.status_code == 201, placed_again.text
     released = behind.post(f"/v1/projects/{project['id']}/holds/{placed_again.json()['id']}/release", json={},
                            headers=manager.headers)
