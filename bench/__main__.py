@@ -1,9 +1,11 @@
 """`python -m bench --scale small --duration 20`: one run, every figure beside its target.
 
-Phases: pgbench ceiling on a scratch database → fresh, migrated bizext database → `bizext serve` →
-staff/customer set up through the API → healthz-only load (trivial CPU/request) → transition load
-(separate process) → engine micro-benchmark → table + bench/results/latest.json. Everything started
-here is stopped and every database created here is dropped, whatever happens.
+Phases (`--phases`): api — pgbench ceiling on a scratch database → fresh, migrated bizext database →
+`bizext serve` → staff/customer set up through the API → healthz-only load (trivial CPU/request) → transition
+load (separate process); scale — two fresh databases bulk-loaded by COPY (10k and 1M projects, the same 1,000
+due clock runs), one escalation sweep on each, then the read paths through the API at 1M (bench/scale.py);
+engine — the workflow layer alone. Then the table and bench/results/latest.json. Everything started here is
+stopped and every database created here is dropped, whatever happens.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from bench import engine, pg, procs, report
+from bench import engine, pg, procs, report, scale
 
-SCALES = {"small": 8, "default": 16, "large": 32}  # concurrent clients (pgbench and API alike)
 SERVER_WORKERS = 2
 REGION = "Bench"
 OTHER_ROLES = ["planner", "design_reviewer", "inspector", "project_manager", "supervisor", "admin"]
@@ -61,18 +62,12 @@ def phase(server: procs.Server, cfg: dict) -> tuple[dict, float]:
     return result, server.cpu() - before
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", choices=SCALES, default="default")
-    ap.add_argument("--duration", type=int, default=30, help="seconds of pgbench and of API load")
-    args = ap.parse_args()
-    clients, duration = SCALES[args.scale], args.duration
-    notes = ["the 1M-project sweep and read-path figures are not measured yet",
-             "p99 is measured at full load (C clients), not at half of the peak throughput",
-             "CPU per transition = all server CPU in the transition phase ÷ transitions answered 201 "
-             "(it includes the project creations that feed them: one per three transitions)"]
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+#: concurrent clients (pgbench and API alike) and projects loaded for the scale figures, per scale
+SCALES = {"small": (8, 100_000), "default": (16, 1_000_000), "large": (32, 1_000_000)}
+PHASES = ("api", "scale", "engine")
 
+
+def api_phase(clients: int, duration: int, notes: list[str]) -> dict:
     print(f"[bench] pgbench -N -c {clients} -T {duration} …", flush=True)
     tps = pg.pgbench_tps(clients, duration)
 
@@ -100,9 +95,6 @@ def main() -> int:
             server.stop()
         pg.drop_database(db)
 
-    print("[bench] engine alone …", flush=True)
-    eng = engine.measure()
-
     lat = tr.pop("latencies")
     hz.pop("latencies")
     api = {k: tr[k] for k in ("ok", "conflicts", "failures", "creates", "create_failures", "elapsed",
@@ -111,16 +103,50 @@ def main() -> int:
                p95_ms=report.percentile(lat, 95) * 1e3, p99_ms=report.percentile(lat, 99) * 1e3)
     cpu_tr = tr_cpu / max(tr["ok"], 1)
     cpu_hz = hz_cpu / max(hz["ok"], 1)
-    r = {"scale": args.scale, "clients": clients, "duration": duration, "server_workers": SERVER_WORKERS,
-         "started_at": started, "pgbench_tps": tps, "api": api, "healthz": dict(hz, cpu_s=hz_cpu),
-         "ratio_tps": api["transitions_per_s"] / tps, "cpu_per_transition_ms": cpu_tr * 1e3,
-         "cpu_per_healthz_ms": cpu_hz * 1e3, "ratio_cpu": cpu_tr / cpu_hz, "peak_rss_mb": rss,
-         "engine": eng, "notes": notes}
     if api["failure_samples"]:
         notes.append("failure samples: " + " | ".join(api["failure_samples"]))
+    return {"pgbench_tps": tps, "api": api, "healthz": dict(hz, cpu_s=hz_cpu),
+            "ratio_tps": api["transitions_per_s"] / tps, "cpu_per_transition_ms": cpu_tr * 1e3,
+            "cpu_per_healthz_ms": cpu_hz * 1e3, "ratio_cpu": cpu_tr / cpu_hz, "peak_rss_mb": rss}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", choices=SCALES, default="default",
+                    help="clients and projects: small 8 / 100k, default 16 / 1M, large 32 / 1M")
+    ap.add_argument("--duration", type=int, default=30,
+                    help="seconds of pgbench and of API load; the read paths take about 3 × this in all")
+    ap.add_argument("--projects", type=int, help="projects in the large database (read paths, sweep)")
+    ap.add_argument("--small-projects", type=int, default=10_000, help="projects in the small sweep database")
+    ap.add_argument("--due", type=int, default=1_000, help="due clock runs in both sweep databases")
+    ap.add_argument("--sweeps", type=int, default=3, help="sweeps per database (the median counts)")
+    ap.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated, of {', '.join(PHASES)}")
+    args = ap.parse_args()
+    clients, projects = SCALES[args.scale]
+    projects = args.projects or projects
+    duration = args.duration
+    phases = [p for p in args.phases.split(",") if p]
+    if unknown := set(phases) - set(PHASES):
+        ap.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    notes = ["p99 of transitions is measured at full load (C clients), not at half of the peak throughput",
+             "CPU per transition = all server CPU in the transition phase ÷ transitions answered 201 "
+             "(it includes the project creations that feed them: one per three transitions)"]
+    begun = time.monotonic()
+    r: dict = {"scale": args.scale, "clients": clients, "duration": duration, "server_workers": SERVER_WORKERS,
+               "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "phases": phases,
+               "notes": notes}
+    if "api" in phases:
+        r.update(api_phase(clients, duration, notes))
+    if "scale" in phases:
+        r["scale_figures"] = scale.measure(projects=projects, small_projects=args.small_projects, due=args.due,
+                                           clients=clients, duration=duration, repeats=args.sweeps)
+    if "engine" in phases:
+        print("[bench] engine alone …", flush=True)
+        r["engine"] = engine.measure()
+    r["wall_s"] = time.monotonic() - begun
     print()
     print(report.markdown(r))
-    print(f"[bench] written {report.write_json(r)}")
+    print(f"[bench] written {report.write_json(r, complete=set(phases) == set(PHASES))}")
     return 0
 
 

@@ -8,7 +8,7 @@ paused in customer-side states; escalations for every level a clock reached (res
 stopped, open or acknowledged while it runs) with their recipients.
 
 What is stored of it: every open project has its current stage occurrence (with its owner), its running
-clock runs and their escalations. A share `history` of all projects (15 % by default, and the due block)
+clock runs and their escalations. A share `history` of all projects (10 % by default, and the due block)
 has its whole history: one stage occurrence and one assignment per visit, one transition record per move,
 every clock run and escalation, and events (project.created, transition.fired, escalation.raised). The
 other finished projects are their row alone. So the history tables and their indexes have the size of a
@@ -138,7 +138,7 @@ class Shape:
     projects: int
     now: datetime  # the instant the database describes; sweep at it
     due: int = 1_000
-    history: float = 0.15  # the share of projects whose whole history is stored
+    history: float = 0.10  # the share of projects whose whole history is stored
     seed: int = 6
     secret: str = "x"  # part of every staff token
 
