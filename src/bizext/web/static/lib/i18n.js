@@ -163,6 +163,7 @@ const S = {
   required: ['required', '必填'],
   reassign: ['Reassign the current stage', '变更当前环节责任人'],
   new_owner: ['New owner', '新责任人'],
+  reassign_open: ['Choose a new owner…', '选择新的责任人…'],
   reason: ['Reason', '原因'],
   reassigned: ['Reassigned.', '已变更责任人。'],
   escalations: ['Escalations', '督办预警'],

@@ -187,12 +187,13 @@ function Reassign({ d, principal, onDone }) {
     e.preventDefault(); setError(null);
     try {
       await api(`/v1/projects/${p.id}/owner`, { method: 'PUT', body: { staff_id: staffId, reason }, ifMatch: p.version });
+      setStaffId(''); setReason('');
       onDone(t('reassigned'));
     } catch (x) { setError(x); }
   };
   const fieldErr = error instanceof Problem ? error.fieldErrors() : {};
   return html`<section class="card" aria-labelledby="h-reassign"><h2 id="h-reassign">${t('reassign')}</h2>
-    <details onToggle=${(e) => e.target.open && load()}><summary>${t('reassign')}</summary>
+    <details onToggle=${(e) => e.target.open && load()}><summary>${t('reassign_open')}</summary>
     <form onSubmit=${submit} novalidate>
       ${error ? html`<div class="notice error" role="alert">${error.status === 412 ? t('stale') : error.message}</div>` : null}
       <div class=${fieldErr['/staff_id'] ? 'field invalid' : 'field'}><label for="reassign-staff">${t('new_owner')}</label>
