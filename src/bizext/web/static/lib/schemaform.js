@@ -141,7 +141,7 @@ export function Field({ name, schema, value, onChange, required, pointer, errors
     return html`<div class=${error ? 'field check invalid' : 'field check'}>${control}
       <label for=${id}>${labelText}${mark}</label>${help}<${ErrorText} id=${errorId} message=${error} /></div>`;
   }
-  if (choices[pointer]) {
+  if (Array.isArray(choices[pointer])) {
     // Offered by the page (e.g. the staff who may take the next stage): a select instead of a raw id.
     control = html`<select ...${common} value=${value ?? ''} onChange=${(e) => onChange(e.target.value)}>
       <option value="">${required ? t('choose') : t('engine_picks')}</option>

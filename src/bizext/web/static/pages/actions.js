@@ -1,6 +1,6 @@
 // One transition as a form generated from its JSON Schema; sent with If-Match so a stale page is told to
 // reload rather than overwrite; the server's field errors shown beside the fields.
-import { html, useEffect, useState } from '../lib/ui.js';
+import { html, useEffect, useRef, useState } from '../lib/ui.js';
 import { api } from '../lib/api.js';
 import { label, t } from '../lib/i18n.js';
 import { ObjectFields, cleanValue, initialValue, localToInstant, placeErrors, shownPointers } from '../lib/schemaform.js';
@@ -25,14 +25,18 @@ export function ActionForm({ action, project, workflow, principal, open, onDone 
   const admin = actsAsAdmin(action, project, principal);
   const onBehalf = action.owner.kind === 'customer' && project.customer_manager_id === principal.id;
   const ns = `a-${action.name}-`;
-  const [choices, setChoices] = useState({});
   // Who may take the next stage: offered as a list when the form has assign_to (the engine picks otherwise).
   const nextRole = action.to.map((s) => workflow.states.find((x) => x.name === s)?.owner_role)
     .find((r) => r && r !== 'customer');
+  const offers = !!(schema.properties?.assign_to && nextRole);
+  const [choices, setChoices] = useState(offers ? { '/input/assign_to': [] } : {});
+  const loaded = useRef(false);
   const loadChoices = () => {
-    if (!schema.properties?.assign_to || !nextRole || choices['/input/assign_to']) return;
+    if (!offers || loaded.current) return;
+    loaded.current = true;
     api(`/v1/staff?role=${nextRole}&active=true&limit=200`).then((r) => setChoices({
-      '/input/assign_to': r.items.map((p) => ({ value: p.id, label: `${p.name} (${p.region})` })) }), () => {});
+      '/input/assign_to': r.items.map((p) => ({ value: p.id, label: `${p.name} (${p.region})` })) }),
+    () => { loaded.current = false; });
   };
   useEffect(() => { if (open) loadChoices(); }, []);
   const dest = action.to.map((s) => label(workflow.states.find((x) => x.name === s)?.label, s)).join(' / ');
