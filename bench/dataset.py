@@ -89,6 +89,10 @@ def holders(region: int, role: str) -> tuple[int, ...]:
     return tuple(s for s in range(base, base + STAFF_PER_REGION) if staff_role(s) == role)
 
 
+#: Staff ids, once: every project row names three of them.
+STAFF_IDS = tuple(uid(STAFF, s) for s in range(STAFF_COUNT))
+
+
 def token_of(secret: str, s: int) -> str:
     """The bearer token of staff member `s` (its hash is what the database keeps)."""
     return f"bxt_bench{secret}_{s}"
@@ -432,8 +436,8 @@ class Generator:
             ("customer", None) if path[-1] in flow.customer_side else ("staff", owners[-1]))
         self.row("projects", pid, number, uid(CUSTOMER, customer), flow.d.key, flow.d.version, path[-1],
                  f"Connection {number}", f"{rng.randrange(1, 999)} Bench Road", 10.0 if hv else 0.4, capacity,
-                 supply, important, REGIONS[region], None, at[0], uid(STAFF, cm), uid(STAFF, pm), owner_kind,
-                 uid(STAFF, owner) if owner is not None else None, "{}", at[-1], len(path), at[0], at[-1])
+                 supply, important, REGIONS[region], None, at[0], STAFF_IDS[cm], STAFF_IDS[pm], owner_kind,
+                 STAFF_IDS[owner] if owner is not None else None, "{}", at[-1], len(path), at[0], at[-1])
         if history or not terminal:
             p = _Project(pid, uid(CUSTOMER, customer), region, cm, pm, owners, flow, supply, history)
             self.stages(p, path, at)
@@ -468,7 +472,7 @@ class Generator:
                 sid = p.stages[k] = self.new_id(STAGE)
                 customer = state in p.flow.customer_side
                 kind = "customer" if customer else "staff"
-                staff = uid(STAFF, p.owners[k]) if p.owners[k] is not None else None
+                staff = STAFF_IDS[p.owners[k]] if p.owners[k] is not None else None
                 left = at[k + 1] if k + 1 < len(path) else None
                 self.row("stage_occurrences", sid, p.id, k + 1, state, visits[state], at[k], left, kind, staff,
                          transition)
@@ -481,7 +485,7 @@ class Generator:
                 name = "withdraw" if nxt == "withdrawn" else p.flow.names[(state, nxt)]
                 transition = self.new_id(TRANSITION)
                 actor = p.owners[k] if p.owners[k] is not None else p.cm
-                self.row("transitions", transition, p.id, k + 1, name, state, nxt, "staff", uid(STAFF, actor),
+                self.row("transitions", transition, p.id, k + 1, name, state, nxt, "staff", STAFF_IDS[actor],
                          f"Staff {actor:04d}", "owner" if p.owners[k] is not None else "on_behalf_of_customer",
                          None if p.owners[k] is not None else p.customer, None, "{}", None, at[k + 1], at[k + 1])
                 self.event(p, "transition.fired", at[k + 1], k + 2,
@@ -593,7 +597,7 @@ class Generator:
                  acknowledged, "staff:bench" if acknowledged else None, "on it" if acknowledged else None,
                  resolved, resolution, 2 if acknowledged else 1)
         for s in to:
-            self.row("escalation_recipients", eid, uid(STAFF, s))
+            self.row("escalation_recipients", eid, STAFF_IDS[s])
         if p.full:
             self.event(p, "escalation.raised", raised, 1, f'{{"escalation_id": "{eid}", "level": {lv.level}}}')
 

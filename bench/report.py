@@ -73,16 +73,22 @@ def scale_rows(f: dict) -> list[tuple[str, str, str, bool | None]]:
         (f"escalations raised in one sweep at {lg} (s, best)", f"{raised[0]:,} in {large['best_s']:.2f}",
          "1,000 in < 2", min(raised) >= 1000 and large["best_s"] < 2),
     ]
-    reads = f.get("reads")
+    reads, plans = f.get("reads"), f.get("plans", {})
     if reads:
         for kind in ("project", "worklist", "escalations"):
-            x = reads[kind]
+            x, p = reads[kind], plans.get(kind)
+            db = (f"; {p['statements_per_request']:.1f} statements, {p['db_execution_ms_mean']:.2f} ms in the "
+                  f"database" if p else "")
             out.append((f"{x['path']} at {_n(reads['projects'])}: p50 / p99 (ms) at {x['rate_per_s']:.0f}/s, half "
                         f"of peak {x['peak_per_s']:.0f}/s [alone: {x['alone_p50_ms']:.1f} / "
-                        f"{x['alone_p99_ms']:.1f}]; server CPU {x['server_cpu_ms']:.1f} ms/request",
+                        f"{x['alone_p99_ms']:.1f}]; per request: server CPU {x['server_cpu_ms']:.1f} ms{db}",
                         f"{x['p50_ms']:.1f} / {x['p99_ms']:.1f}" + (f", {x['failures']} failures" if x["failures"]
                                                                     else ""),
                         "p99 ≤ 25", x["p99_ms"] <= 25 and not x["failures"]))
+        if plans:
+            scans = [s for p in plans.values() for s in p["big_table_scans"]]
+            out.append((f"read paths' sequential scans of big tables at {_n(reads['projects'])} (custom and "
+                        "generic plans)", "none" if not scans else f"{len(scans)}: see JSON", "none", not scans))
         out.append(("peak RSS per server process, reads at " + _n(reads["projects"]) + " (MB)",
                     " / ".join(f"{v:.0f}" for v in reads["peak_rss_mb"].values()), "≤ 200 each",
                     max(reads["peak_rss_mb"].values()) <= 200))

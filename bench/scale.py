@@ -1,5 +1,6 @@
 """The figures at scale: one escalation sweep at 10 thousand and at 1 million projects with the same due
-clock runs, and the read paths through the API at 1 million projects.
+clock runs, and the read paths through the API at 1 million projects (their latency, and — bench/plans.py —
+their statements, the database's own time for them and their plans).
 
 Both databases are fresh, migrated by `bizext migrate`, and filled by bench.bulk with bench.dataset's
 rows at the same instant `now`, so the same `due` clock runs are due in both. A sweep is
@@ -26,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from bench import bulk, dataset, pg, procs, report
+from bench import bulk, dataset, pg, plans, procs, report
 
 
 @dataclass
@@ -242,6 +243,8 @@ def measure(*, projects: int, small_projects: int, due: int, clients: int, durat
                       "slowest_steps_s": dict(sorted(b.loaded.details.items(), key=lambda kv: -kv[1])[:12])}
                       for b in built}}
         if reads:
+            print(f"[bench] read paths' statements and plans at {large.shape.projects:,} projects …", flush=True)
+            result["plans"] = plans.read_path_figures(large.url, large.loaded.sample, large.shape.secret, READ_PATHS)
             result["reads"] = measure_reads(large, clients, duration, Path(tempfile.gettempdir()))
             result["reads"]["projects"] = large.shape.projects
         return result
