@@ -60,8 +60,8 @@ def scale_rows(f: dict) -> list[tuple[str, str, str, bool | None]]:
     s, lg = _n(small["projects"]), _n(large["projects"])
     raised, runs = large["escalations_raised"], small["due_clock_runs"]
     out: list[tuple[str, str, str, bool | None]] = [
-        (f"load {lg} projects: migrate + COPY + keys/indexes + FKs + ANALYZE (s)",
-         _load(f["load"][str(large["projects"])]), "within the 15 min run", None),
+        (f"load {lg} projects ({_rows(f['load'][str(large['projects'])])}): migrate + COPY + keys/indexes + FKs + "
+         "ANALYZE (s)", _load(f["load"][str(large["projects"])]), "within the 15 min run", None),
         (f"one sweep, {runs:,} due clock runs, at {s} / {lg} projects (s, best of {len(large['seconds'])}; "
          f"median)", f"{small['best_s']:.2f} / {large['best_s']:.2f}; {small['median_s']:.2f} / "
                      f"{large['median_s']:.2f}", "—", None),
@@ -93,6 +93,10 @@ def scale_rows(f: dict) -> list[tuple[str, str, str, bool | None]]:
                     " / ".join(f"{v:.0f}" for v in reads["peak_rss_mb"].values()), "≤ 200 each",
                     max(reads["peak_rss_mb"].values()) <= 200))
     return out
+
+
+def _rows(x: dict) -> str:
+    return f"{sum(x['rows'].values()) / 1e6:.1f}M rows, {x.get('database_mb', 0) / 1024:.1f} GB"
 
 
 def _load(x: dict) -> str:
