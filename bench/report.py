@@ -46,7 +46,7 @@ def rows(r: dict) -> list[tuple[str, str, str, bool | None]]:
                  f"{eng['engine_us']:.1f} / {eng['bare_transitions_us']:.1f}", "—", None),
                 ("engine ÷ bare transitions", f"{eng['ratio']:.2f}", "≤ 3", eng["ratio"] <= 3)]
     if "scale_figures" in r:
-        out += scale_rows(r["scale_figures"])
+        out += scale_rows(r["scale_figures"], r.get("cpu_per_healthz_ms"))
     return out
 
 
@@ -54,7 +54,7 @@ def _n(projects: int) -> str:
     return f"{projects // 1_000_000}M" if projects % 1_000_000 == 0 else f"{projects // 1000}k"
 
 
-def scale_rows(f: dict) -> list[tuple[str, str, str, bool | None]]:
+def scale_rows(f: dict, healthz_cpu_ms: float | None = None) -> list[tuple[str, str, str, bool | None]]:
     sw = f["sweep"]
     small, large = sw["small"], sw["large"]
     s, lg = _n(small["projects"]), _n(large["projects"])
@@ -81,7 +81,9 @@ def scale_rows(f: dict) -> list[tuple[str, str, str, bool | None]]:
                   f"database" if p else "")
             out.append((f"{x['path']} at {_n(reads['projects'])}: p50 / p99 (ms) at {x['rate_per_s']:.0f}/s, half "
                         f"of peak {x['peak_per_s']:.0f}/s [alone: {x['alone_p50_ms']:.1f} / "
-                        f"{x['alone_p99_ms']:.1f}]; per request: server CPU {x['server_cpu_ms']:.1f} ms{db}",
+                        f"{x['alone_p99_ms']:.1f}]; per request: server CPU {x['server_cpu_ms']:.1f} ms"
+                        + (f" ({x['server_cpu_ms'] / healthz_cpu_ms:.0f} × GET /healthz)" if healthz_cpu_ms else "")
+                        + db,
                         f"{x['p50_ms']:.1f} / {x['p99_ms']:.1f}" + (f", {x['failures']} failures" if x["failures"]
                                                                     else ""),
                         "p99 ≤ 25", x["p99_ms"] <= 25 and not x["failures"]))
