@@ -370,8 +370,9 @@ class Escalation(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    # Indexed: reassigning a stage resolves its unassigned escalation by stage (a seq scan without it).
     stage_occurrence_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("stage_occurrences.id", ondelete="CASCADE"))
+        ForeignKey("stage_occurrences.id", ondelete="CASCADE"), index=True)
     clock_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clock_runs.id", ondelete="CASCADE"),
                                                            index=True)
     clock: Mapped[str | None] = mapped_column(String(50))
