@@ -25,3 +25,6 @@ def configure_json_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The state machine library narrates every callback at INFO: two JSON lines per fired transition that
+    # say nothing the transition.fired event does not, formatted on the hot path.
+    logging.getLogger("transitions").setLevel(max(level, logging.WARNING))
