@@ -1,11 +1,12 @@
 """`python -m bench --scale small --duration 20`: one run, every figure beside its target.
 
 Phases (`--phases`): api — pgbench ceiling on a scratch database → fresh, migrated bizext database →
-`bizext serve` → staff/customer set up through the API → healthz-only load (trivial CPU/request) → transition
-load (separate process); scale — two fresh databases bulk-loaded by COPY (10k and 1M projects, the same 1,000
-due clock runs), one escalation sweep on each, then the read paths through the API at 1M (bench/scale.py);
-engine — the workflow layer alone. Then the table and bench/results/latest.json. Everything started here is
-stopped and every database created here is dropped, whatever happens.
+`bizext serve` → staff for every hv-standard stage and a customer per client set up through the API →
+healthz-only load (trivial CPU/request) → transition load (separate process, bench/load.py: whole hv-standard
+lifecycles, a few clients racing each other); scale — two fresh databases bulk-loaded by COPY (10k and 1M
+projects, the same 1,000 due clock runs), one escalation sweep on each, then the read paths through the API at
+1M (bench/scale.py); engine — the workflow layer alone. Then the table and bench/results/latest.json.
+Everything started here is stopped and every database created here is dropped, whatever happens.
 """
 
 from __future__ import annotations
@@ -23,30 +24,48 @@ from pathlib import Path
 
 import httpx
 
-from bench import engine, pg, procs, report, scale
+from bench import engine, load, pg, procs, report, scale
+from bizext.workflow.definitions import registry
 
 SERVER_WORKERS = 2
 REGION = "Bench"
-OTHER_ROLES = ["planner", "design_reviewer", "inspector", "project_manager", "supervisor", "admin"]
+WORKFLOW = "hv-standard"
+STAFF_PER_ROLE = 2  # per stage-owning role: the load follows whichever the server assigns
+OTHER_ROLES = ["project_manager", "supervisor", "admin"]
+RACERS = 2
 
 
-def setup_people(url: str, admin_token: str) -> dict:
-    """Staff for every role in one region, and a customer; the load's staff holds customer_manager +
-    metering_technician, so it owns every stage of lv-simple that the load moves through."""
+def stage_roles(workflow: str = WORKFLOW) -> list[str]:
+    """The staff roles that own the workflow's stages (customer-side stages belong to the customer)."""
+    states = registry().get(workflow).states.values()
+    return sorted({s.owner_role for s in states if s.owner_role not in (None, "customer")})
+
+
+def setup_people(url: str, admin_token: str, clients: int) -> dict:
+    """Through the API: STAFF_PER_ROLE staff for each role that owns an hv-standard stage, one of each other role,
+    all in one region, each stage owner with a bearer token; and a customer with its own token per client (it
+    applies, and fires the customer-side steps). Returns the load's config: `tokens` by principal id
+    (staff id or customer id) and the customers' ids."""
     h = {"Authorization": f"Bearer {admin_token}"}
+    tokens: dict[str, str] = {}
+    customers: list[str] = []
     with httpx.Client(base_url=url, headers=h, timeout=30) as c:
         def post(path: str, body: dict) -> dict:
             r = c.post(path, json=body)
             r.raise_for_status()
             return r.json()
 
-        me = post("/v1/staff", {"name": "Bench operator", "region": REGION,
-                                "roles": ["customer_manager", "metering_technician"]})
+        for role in stage_roles():
+            for k in range(STAFF_PER_ROLE):
+                me = post("/v1/staff", {"name": f"Bench {role} {k + 1}", "region": REGION, "roles": [role]})
+                tokens[me["id"]] = post("/v1/tokens", {"staff_id": me["id"]})["token"]
         for role in OTHER_ROLES:
             post("/v1/staff", {"name": f"Bench {role}", "region": REGION, "roles": [role]})
-        token = post("/v1/tokens", {"staff_id": me["id"]})["token"]
-        customer = post("/v1/customers", {"name": "Bench customer"})
-    return {"staff_id": me["id"], "token": token, "customer_id": customer["id"], "region": REGION}
+        for k in range(clients):
+            customer = post("/v1/customers", {"name": f"Bench customer {k + 1}"})
+            tokens[customer["id"]] = post("/v1/tokens", {"customer_id": customer["id"]})["token"]
+            customers.append(customer["id"])
+    return {"tokens": tokens, "customers": customers, "region": REGION}
 
 
 def run_load(cfg: dict) -> dict:
@@ -67,7 +86,14 @@ SCALES = {"small": (8, 100_000), "default": (16, 1_000_000), "large": (32, 1_000
 PHASES = ("api", "scale", "engine")
 
 
-def api_phase(clients: int, duration: int, notes: list[str]) -> dict:
+def database_counts(db: str) -> dict:
+    """What the database holds after the load: projects by state, transitions recorded."""
+    by_state = {state: int(n) for state, n in pg.query(db, "SELECT state, count(*) FROM projects GROUP BY state")}
+    (transitions,), = pg.query(db, "SELECT count(*) FROM transitions")
+    return {"projects_by_state": by_state, "transitions": int(transitions)}
+
+
+def api_phase(clients: int, duration: int, racers: int, notes: list[str]) -> dict:
     print(f"[bench] pgbench -N -c {clients} -T {duration} …", flush=True)
     tps = pg.pgbench_tps(clients, duration)
 
@@ -81,15 +107,16 @@ def api_phase(clients: int, duration: int, notes: list[str]) -> dict:
         log = Path(tempfile.gettempdir()) / f"{db}-server.log"
         server = procs.Server(env, SERVER_WORKERS, log)
         server.wait_ready()
-        people = setup_people(server.url, admin_token)
+        people = setup_people(server.url, admin_token, clients)
         base = dict(people, url=server.url, clients=clients)
 
         hz_duration = max(3, duration // 4)
         print(f"[bench] GET /healthz, {clients} clients, {hz_duration} s …", flush=True)
         hz, hz_cpu = phase(server, dict(base, mode="healthz", duration=hz_duration))
-        print(f"[bench] transitions, {clients} clients, {duration} s …", flush=True)
-        tr, tr_cpu = phase(server, dict(base, mode="transitions", duration=duration))
+        print(f"[bench] {WORKFLOW} lifecycles, {clients} clients ({racers} racing), {duration} s …", flush=True)
+        tr, tr_cpu = phase(server, dict(base, mode="transitions", duration=duration, racers=racers))
         rss = {str(p): procs.peak_rss_mb(p) for p in server.pids()}
+        counts = database_counts(db)
     finally:
         if server is not None:
             server.stop()
@@ -97,12 +124,20 @@ def api_phase(clients: int, duration: int, notes: list[str]) -> dict:
 
     lat = tr.pop("latencies")
     hz.pop("latencies")
-    api = {k: tr[k] for k in ("ok", "conflicts", "failures", "creates", "create_failures", "elapsed",
-                              "failure_samples")}
-    api.update(transitions_per_s=tr["ok"] / tr["elapsed"], p50_ms=report.percentile(lat, 50) * 1e3,
-               p95_ms=report.percentile(lat, 95) * 1e3, p99_ms=report.percentile(lat, 99) * 1e3)
+    api = {k: tr[k] for k in ("ok", "conflicts", "failures", "creates", "create_failures", "elapsed", "lifecycles",
+                              "lifecycle_transitions", "racers", "races", "race_violations", "walker_conflicts",
+                              "conflict_kinds", "failure_samples")}
+    api.update(workflow=WORKFLOW, database=counts,
+               transitions_per_s=tr["ok"] / tr["elapsed"], p50_ms=report.percentile(lat, 50) * 1e3,
+               p95_ms=report.percentile(lat, 95) * 1e3, p99_ms=report.percentile(lat, 99) * 1e3,
+               generator={"cpu_s": tr["cpu_s"], "requests": tr["requests"],
+                          "cpu_per_request_ms": tr["cpu_s"] / max(tr["requests"], 1) * 1e3,
+                          "share_of_a_core": tr["cpu_s"] / tr["elapsed"]})
     cpu_tr = tr_cpu / max(tr["ok"], 1)
     cpu_hz = hz_cpu / max(hz["ok"], 1)
+    if api["conflict_kinds"]:
+        notes.append("expected conflicts, by answer: " + ", ".join(
+            f"{kind} × {n}" for kind, n in sorted(api["conflict_kinds"].items())))
     if api["failure_samples"]:
         notes.append("failure samples: " + " | ".join(api["failure_samples"]))
     return {"pgbench_tps": tps, "api": api, "healthz": dict(hz, cpu_s=hz_cpu),
@@ -120,6 +155,8 @@ def main() -> int:
     ap.add_argument("--small-projects", type=int, default=10_000, help="projects in the small sweep database")
     ap.add_argument("--due", type=int, default=1_000, help="due clock runs in both sweep databases")
     ap.add_argument("--sweeps", type=int, default=3, help="sweeps per database (the median counts)")
+    ap.add_argument("--racers", type=int, default=RACERS,
+                    help=f"of the API clients, how many race (each step sent twice at once); default {RACERS}")
     ap.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated, of {', '.join(PHASES)}")
     args = ap.parse_args()
     clients, projects = SCALES[args.scale]
@@ -128,15 +165,19 @@ def main() -> int:
     phases = [p for p in args.phases.split(",") if p]
     if unknown := set(phases) - set(PHASES):
         ap.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    if not 0 <= args.racers <= clients:
+        ap.error(f"--racers must lie between 0 and the {clients} clients")
     notes = ["p99 of transitions is measured at full load (C clients), not at half of the peak throughput",
-             "CPU per transition = all server CPU in the transition phase ÷ transitions answered 201 "
-             "(it includes the project creations that feed them: one per three transitions)"]
+             f"CPU per transition = all server CPU in the transition phase ÷ transitions answered 201 (it includes "
+             f"the project creations that feed them, one per {load.LIFECYCLE} transitions, and the racing "
+             f"clients' losing requests)"]
     begun = time.monotonic()
-    r: dict = {"scale": args.scale, "clients": clients, "duration": duration, "server_workers": SERVER_WORKERS,
+    r: dict = {"scale": args.scale, "clients": clients, "racers": args.racers, "duration": duration,
+               "server_workers": SERVER_WORKERS,
                "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "phases": phases,
                "notes": notes}
     if "api" in phases:
-        r.update(api_phase(clients, duration, notes))
+        r.update(api_phase(clients, duration, args.racers, notes))
     if "scale" in phases:
         r["scale_figures"] = scale.measure(projects=projects, small_projects=args.small_projects, due=args.due,
                                            clients=clients, duration=duration, repeats=args.sweeps)

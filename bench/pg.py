@@ -16,6 +16,13 @@ def _psql(sql: str) -> None:
                    check=True, timeout=60, capture_output=True)
 
 
+def query(db: str, sql: str) -> list[list[str]]:
+    """Rows of one query on database `db`, as text (psql's unaligned output)."""
+    out = subprocess.run(["psql", *_CONN, "-d", db, "-v", "ON_ERROR_STOP=1", "-AtF", "\t", "-c", sql],
+                         check=True, timeout=60, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
 def create_database(prefix: str) -> str:
     name = f"{prefix}_{secrets.token_hex(4)}"
     _psql(f'CREATE DATABASE "{name}"')

@@ -1,0 +1,52 @@
+"""The benchmark's load walks hv-standard's whole lifecycle: its steps, inputs and principals, checked against
+the workflow definition through the pure engine (no server, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bench import load
+from bench.__main__ import stage_roles
+from bizext.workflow import engine
+from bizext.workflow.definitions import registry
+from bizext.workflow.engine import Actor, ProjectView
+from bizext.workflow.errors import OwnerRef
+from bizext.workflow.guards import ProjectFacts
+
+CUSTOMER = "c0000000-0000-0000-0000-000000000001"
+MANAGER = "50000000-0000-0000-0000-000000000001"
+
+
+def test_the_load_walks_every_non_rework_stage_of_hv_standard_to_energized_as_each_stage_owner():
+    definition = registry().get("hv-standard")
+    p = load.HV_PROJECT
+    facts = ProjectFacts(supply=p["supply"], capacity_kva=p["capacity_kva"], voltage_kv=p["voltage_kv"],
+                         important=p["important"], flags={})
+    now = datetime.now(UTC)
+    inputs = load.step_inputs(now)
+    state, flags, visited, fired = definition.initial, {}, [definition.initial], []
+    while not definition.state(state).terminal:
+        name = load.next_step({"state": state, "flags": flags})
+        role = definition.state(state).owner_role
+        if role == "customer":
+            owner, actor = OwnerRef("customer", CUSTOMER), Actor("customer", CUSTOMER, "c", customer_id=CUSTOMER)
+        else:
+            staff = f"{role}-1"
+            owner, actor = OwnerRef("staff", staff), Actor("staff", staff, role, roles=frozenset({role}))
+        view = ProjectView(state=state, facts=ProjectFacts(**{**facts.__dict__, "flags": flags}),
+                           customer_id=CUSTOMER, customer_manager_id=MANAGER, stage_owner=owner)
+        move = engine.fire(definition, view, name, inputs.get(name, {}), actor, now=now, today=now.date())
+        assert move.responsibility.capacity == "owner"
+        flags = {**flags, **move.flags}
+        state = move.to_state
+        visited.append(state)
+        fired.append(name)
+    assert state == "energized"
+    assert len(fired) == load.LIFECYCLE
+    rework = {"awaiting_documents", "rectification", "rejected", "withdrawn"}
+    assert set(visited) == set(definition.states) - rework
+    assert set(load.step_bodies()) == set(fired)
+
+
+def test_the_bench_sets_up_staff_for_every_role_that_owns_an_hv_standard_stage():
+    assert stage_roles() == ["customer_manager", "design_reviewer", "inspector", "metering_technician", "planner"]
