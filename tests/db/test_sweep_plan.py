@@ -128,3 +128,35 @@ def test_a_run_due_later_is_not_read_before_its_time(world, db, clock, later):
         read = {r.id for r in uow.clocks.due(now, SWEEP_BATCH)}
     assert read == {template.run["id"], at_now}
     assert after not in read
+
+
+def test_a_sweep_sends_as_many_statements_for_two_hundred_due_runs_as_for_eleven(world, db, clock):
+    """Escalations are inserted a batch at a time (one INSERT … ON CONFLICT DO NOTHING RETURNING for the
+    batch, one for its recipients), not one round trip per escalation: the statement count of a sweep does not
+    grow with the number of due runs in a batch."""
+    now = clock.now
+    template = overdue_template(world, db, now)
+    levels = breach_levels_due(template, now)
+    later = now + timedelta(hours=1)
+    clone(db, template, [{}] * 10 + [{"next_escalation_at": later}] * 200)
+
+    def counted_sweep(at: datetime) -> tuple[int, int]:
+        statements = 0
+
+        def count(*_: Any) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            result = sweep(db, at)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return statements, len(result.raised)
+
+    few, raised_few = counted_sweep(now)
+    many, raised_many = counted_sweep(later)
+    assert (raised_few, raised_many) == (11 * len(levels), 200 * len(levels))
+    assert many == few, (few, many)
+    with db.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Escalation)) == 211 * len(levels)

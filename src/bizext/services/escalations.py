@@ -104,16 +104,23 @@ def sweep(database: Database, now: datetime, batch: int = SWEEP_BATCH) -> SweepR
     """Raise every escalation level that is due, exactly once, reading only due clock runs.
 
     Safe to run from many processes at once: each batch is one transaction; rows are locked and skipped
-    by concurrent sweeps on PostgreSQL; the unique dedupe_key guarantees no level is raised twice."""
+    by concurrent sweeps on PostgreSQL; the unique dedupe_key guarantees no level is raised twice.
+    A batch is a handful of statements whatever its size: read the due runs and what they need, insert
+    every escalation due in one statement and their recipients in another, write back the schedules."""
     result = SweepResult(checked_at=now)
     calendars: dict[str, WorkingCalendar] = {}
     while True:
         with database.uow(write=True) as uow:
             rows = uow.clocks.due(now, batch)
             batch_ctx = _Batch(uow, rows, calendars)
-            for row in rows:
-                result.raised += _escalate_run(batch_ctx, row, now)
-                result.runs_examined += 1
+            due = [level for row in rows for level in _due_levels(batch_ctx, row, now)]
+            inserted = uow.escalations.raise_many([d.values for d in due],
+                                                  {d.dedupe_key: d.recipients for d in due})
+            for d in due:  # in the order they were found, so each run's events read in order
+                if d.dedupe_key in inserted:
+                    result.raised.append(inserted[d.dedupe_key])
+                    _record_raised(uow, d, inserted[d.dedupe_key], now)
+            result.runs_examined += len(rows)
             uow.commit()
         if len(rows) < batch:
             break
@@ -139,42 +146,66 @@ class _Batch:
         self.calendars = calendars
 
 
-def _escalate_run(batch: _Batch, row: ClockRun, now: datetime) -> list[uuid.UUID]:
+@dataclass(frozen=True)
+class _DueLevel:
+    """One escalation level of one clock run that has fallen due: the row to insert and what to say of it."""
+
+    project: Project
+    run: ClockRun
+    level: rules.EscalationLevel
+    first_breach: bool  # the run's lowest breach level: raising it also records clock.missed
+    values: dict[str, object]
+    recipients: list[uuid.UUID]
+
+    @property
+    def dedupe_key(self) -> str:
+        return str(self.values["dedupe_key"])
+
+
+def _due_levels(batch: _Batch, row: ClockRun, now: datetime) -> list[_DueLevel]:
+    """The levels of this run due at `now` and not yet raised; moves the run's schedule past them."""
     from bizext.services.projects import definition_of
 
-    uow, project = batch.uow, batch.projects[row.project_id]
+    project = batch.projects[row.project_id]
     definition = definition_of(project)
     cal = batch.calendars[row.region]
     clock = clocks.clock_def(definition, row.clock)
-    raised = []
+    levels = clock.levels_for(row.limit_days) if clock else ()
     run = clocks.as_run(row)
     deadline_at = rules.deadline(cal, run)
     stage = batch.stages.get(project.id)
-    for level in (clock.levels_for(row.limit_days) if clock else ()):
+    due = []
+    for level in levels:
         if level.level <= row.escalated_level or rules.level_due_at(cal, run, level) > now:
             continue
         row.escalated_level = level.level
         if level.kind == "warning" and deadline_at <= now:
             continue  # the deadline has passed already: the breach says it, a warning would be noise
         label = clock.label.get("en", row.clock) if clock else row.clock
-        new_id = uow.escalations.raise_once({
-            "id": uuid.uuid4(), "dedupe_key": f"clock:{row.id}:{level.level}", "project_id": project.id,
-            "stage_occurrence_id": stage.id if stage else row.stage_occurrence_id, "clock_run_id": row.id,
-            "clock": row.clock, "level": level.level, "kind": level.kind, "deadline_at": deadline_at,
-            "raised_at": now, "explanation": _explain(project, row, label, level, cal, now), "status": "open",
-            "version": 1}, recipients := batch.recipients(project, level.recipients))
-        if new_id is not None:
-            raised.append(new_id)
-            if level.kind == "breach" and not any(lv.kind == "breach" and lv.level < level.level
-                                                  for lv in clock.levels_for(row.limit_days)):
-                events.record(uow, "clock.missed", project=project, actor=None, occurred_at=deadline_at,
-                              now=now, data=events.clock_data(row))
-            events.record(uow, "escalation.raised", project=project, actor=None, occurred_at=now, now=now,
-                          data={"escalation_id": str(new_id), "level": level.level, "kind": level.kind,
-                                "clock": row.clock, "deadline_at": deadline_at.isoformat(),
-                                "recipients": [str(r) for r in recipients]})
+        due.append(_DueLevel(
+            project, row, level,
+            first_breach=level.kind == "breach" and not any(lv.kind == "breach" and lv.level < level.level
+                                                             for lv in levels),
+            values={"id": uuid.uuid4(), "dedupe_key": f"clock:{row.id}:{level.level}", "project_id": project.id,
+                    "stage_occurrence_id": stage.id if stage else row.stage_occurrence_id, "clock_run_id": row.id,
+                    "clock": row.clock, "level": level.level, "kind": level.kind, "deadline_at": deadline_at,
+                    "raised_at": now, "explanation": _explain(project, row, label, level, cal, now),
+                    "status": "open", "version": 1},
+            recipients=batch.recipients(project, level.recipients)))
     clocks.refresh_schedule(row, definition, cal)
-    return raised
+    return due
+
+
+def _record_raised(uow: UnitOfWork, due: _DueLevel, new_id: uuid.UUID, now: datetime) -> None:
+    deadline_at = due.values["deadline_at"]
+    assert isinstance(deadline_at, datetime)
+    if due.first_breach:
+        events.record(uow, "clock.missed", project=due.project, actor=None, occurred_at=deadline_at, now=now,
+                      data=events.clock_data(due.run))
+    events.record(uow, "escalation.raised", project=due.project, actor=None, occurred_at=now, now=now,
+                  data={"escalation_id": str(new_id), "level": due.level.level, "kind": due.level.kind,
+                        "clock": due.run.clock, "deadline_at": deadline_at.isoformat(),
+                        "recipients": [str(r) for r in due.recipients]})
 
 
 def check(uow: UnitOfWork, actor: Actor, database: Database, now: datetime
