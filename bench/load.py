@@ -6,7 +6,9 @@ rework loops — each step fired by the principal the previous answer named as t
 bearer token, the customer for customer-side stages) with `If-Match` set to the ETag that answer gave: one
 request per transition. Then the next project, until D seconds are up. The first `racers` clients race: each
 step of their projects is sent twice at once, same move, same principal, same If-Match; exactly one may win, the
-other must be told 409 or 412 (an expected conflict). Anything else that is not 2xx is a failure.
+other must be told 409 or 412 (an expected conflict). Anything else that is not 2xx is a failure. Given a
+`rate`, the walkers share one schedule of transitions at that rate (open loop): each transition's latency counts
+from its slot in the schedule.
 mode "healthz": each of C clients calls GET /healthz for D seconds (the trivial endpoint).
 mode "reads": GETs of `targets` ([path, bearer token] pairs, picked at random): C clients in a closed loop for
 D seconds, or, given a `rate`, requests sent at that rate for D seconds over at most C connections, each
@@ -126,19 +128,37 @@ def step_bodies() -> dict[str, bytes]:
     return {n: json.dumps({"name": n, "input": inputs.get(n, {})}).encode() for n in names}
 
 
+class Pacer:
+    """Transitions at a fixed rate, shared by every walker (open loop): a walker takes the next slot and waits
+    for it; its latency counts from the slot, not from when it was sent, so a server that stalls cannot hide
+    its queue behind walkers that are still waiting for answers."""
+
+    def __init__(self, rate: float):
+        self.rate, self.start, self.k = rate, time.perf_counter(), 0
+
+    async def slot(self) -> float:
+        due = self.start + self.k / self.rate
+        self.k += 1
+        if (delay := due - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        return due
+
+
 class Walker:
     """One client: its own connection(s), its customer, and every principal's headers by principal id."""
 
-    def __init__(self, cfg: dict, n: int, t: Tally, racing: bool, client: httpx.AsyncClient):
-        self.t, self.racing, self.c = t, racing, client
+    def __init__(self, cfg: dict, n: int, t: Tally, racing: bool, client: httpx.AsyncClient,
+                 pacer: Pacer | None = None):
+        self.t, self.racing, self.c, self.pacer = t, racing, client, pacer
         self.customer_id = cfg["customers"][n % len(cfg["customers"])]
         self.headers = {pid: {"Authorization": f"Bearer {tok}", "Content-Type": "application/json"}
                         for pid, tok in cfg["tokens"].items()}
         self.create_body = json.dumps(dict(HV_PROJECT, region=cfg["region"], customer_id=self.customer_id)).encode()
 
-    async def _timed(self, path: httpx.URL | str, body: bytes, headers: dict) -> httpx.Response | Exception:
+    async def _timed(self, path: httpx.URL | str, body: bytes, headers: dict,
+                     due: float | None = None) -> httpx.Response | Exception:
         self.t.requests += 1
-        start = time.perf_counter()
+        start = time.perf_counter() if due is None else due
         try:
             r = await self.c.post(path, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -190,11 +210,12 @@ class Walker:
                 t.sample(f"{pid} in {project['state']}: no token for its owner {owner}")
                 return
             headers = dict(headers, **{"If-Match": etag})
+            due = await self.pacer.slot() if self.pacer else None
             if self.racing:
-                answers = await asyncio.gather(self._timed(path, bodies[name], headers),
-                                               self._timed(path, bodies[name], headers))
+                answers = await asyncio.gather(self._timed(path, bodies[name], headers, due),
+                                               self._timed(path, bodies[name], headers, due))
             else:
-                answers = [await self._timed(path, bodies[name], headers)]
+                answers = [await self._timed(path, bodies[name], headers, due)]
             won = []
             for a in answers:
                 if isinstance(a, Exception):
@@ -226,13 +247,13 @@ class Walker:
                 t.sample(f"{pid} energized after {moved} transitions, not {LIFECYCLE}")
 
 
-async def transitions_client(cfg: dict, n: int, deadline: float, t: Tally) -> None:
+async def transitions_client(cfg: dict, n: int, deadline: float, t: Tally, pacer: Pacer | None = None) -> None:
     racing = n < cfg.get("racers", 0)
     limits = httpx.Limits(max_connections=2 if racing else 1, max_keepalive_connections=2 if racing else 1)
     # Plain HTTP on loopback: no TLS context to build (loading the CA bundle costs ~20 ms of CPU per client).
     async with httpx.AsyncClient(base_url=cfg["url"], timeout=30, limits=limits, verify=False,
                                  trust_env=False) as c:
-        await Walker(cfg, n, t, racing, c).run(deadline)
+        await Walker(cfg, n, t, racing, c, pacer).run(deadline)
 
 
 async def healthz_client(cfg: dict, n: int, deadline: float, t: Tally) -> None:
@@ -282,8 +303,12 @@ async def main(cfg: dict) -> dict:
     cpu = time.process_time()
     start = time.monotonic()
     deadline = start + cfg["duration"]
-    if cfg.get("rate"):
+    if cfg.get("rate") and cfg["mode"] == "reads":
         await asyncio.wait_for(paced_reads(cfg, t), timeout=cfg["duration"] + 60)
+    elif cfg.get("rate"):  # transitions at a fixed rate: C walkers share one schedule
+        pacer = Pacer(cfg["rate"])
+        await asyncio.wait_for(asyncio.gather(*(transitions_client(cfg, i, deadline, t, pacer)
+                                                for i in range(cfg["clients"]))), timeout=cfg["duration"] + 60)
     else:
         client = CLIENTS[cfg["mode"]]
         await asyncio.wait_for(asyncio.gather(*(client(cfg, i, deadline, t) for i in range(cfg["clients"]))),

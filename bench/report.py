@@ -27,24 +27,33 @@ def rows(r: dict) -> list[tuple[str, str, str, bool | None]]:
         n, racers = api.get("lifecycle_transitions"), api.get("racers", 0)
         db = api.get("database", {})
         energized = db.get("projects_by_state", {}).get("energized")
-        consistent = db.get("transitions") == api["ok"] and energized == api.get("lifecycles")
+        half = api.get("half_peak", {})
+        consistent = (db.get("transitions") == api["ok"] + half.get("ok", 0)
+                      and energized == api.get("lifecycles") + half.get("lifecycles", 0))
         out += [
             ("pgbench -N TPS (ceiling)", f"{r['pgbench_tps']:.0f}", "—", None),
             (f"API transitions/s: {api.get('workflow', 'hv-standard')}, whole lifecycles ({n} transitions each), "
              f"{r['clients']} clients of which {racers} racing", f"{api['transitions_per_s']:.1f}", "—", None),
             ("transitions/s ÷ pgbench TPS", f"{r['ratio_tps']:.3f}", "≥ 0.30", r["ratio_tps"] >= 0.30),
-            ("p50 / p95 transition latency (ms)", f"{api['p50_ms']:.1f} / {api['p95_ms']:.1f}", "—", None),
-            ("p99 transition latency (ms), at full load, not half peak", f"{api['p99_ms']:.1f}",
-             "≤ 50 at half peak", api["p99_ms"] <= 50),
+            ("p50 / p95 / p99 transition latency (ms) at full load", f"{api['p50_ms']:.1f} / {api['p95_ms']:.1f} / "
+             f"{api['p99_ms']:.1f}", "—", None),
+        ]
+        if half:
+            out.append((f"p50 / p95 / p99 transition latency (ms) at half of the peak, {half['rate_per_s']:.1f}/s "
+                        f"open loop (achieved {half['achieved_per_s']:.1f}/s, {half['failures']} failures)",
+                        f"{half['p50_ms']:.1f} / {half['p95_ms']:.1f} / {half['p99_ms']:.1f}", "p99 ≤ 50",
+                        half["p99_ms"] <= 50 and not half["failures"]))
+        out += [
             (f"transitions 201 / expected conflicts (409, 412: the racing clients' losers, {api.get('races', 0)} "
              "races) / failures",
              f"{api['ok']} / {api['conflicts']} / {api['failures'] + api['create_failures']}",
              "0 failures; conflicts only in races",
              api["failures"] + api["create_failures"] == 0 and not api.get("walker_conflicts")
              and not api.get("race_violations")),
-            ("lifecycles completed (energized) / projects created; the database's energized projects and "
-             "transitions", f"{api.get('lifecycles')} / {api['creates']}; {energized} and {db.get('transitions')}",
-             "= lifecycles and 201s", consistent if db else None),
+            ("lifecycles completed (energized) / projects created, at full load + at half peak; the database's "
+             "energized projects and transitions",
+             f"{api.get('lifecycles')} / {api['creates']} + {half.get('lifecycles', 0)}; {energized} and "
+             f"{db.get('transitions')}", "= lifecycles and 201s", consistent if db else None),
         ]
         if gen := api.get("generator"):
             out.append(("load generator CPU per request (ms), share of a core",
