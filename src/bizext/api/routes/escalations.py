@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
+from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, ReadDep, RefuseNul, UnitOfWorkDep, after
 from bizext.api.idempotency import Idempotent
 from bizext.api.observability import ESCALATIONS, SWEEP_SECONDS
 from bizext.api.problems import documented
 from bizext.api.schemas.clocks import AcknowledgeIn, EscalationOut, SweepOut
 from bizext.api.schemas.common import Page, encode_cursor
+from bizext.db.session import UnitOfWork
 from bizext.services import escalations
+from bizext.workflow.engine import Actor
 
 router = APIRouter(prefix="/v1", tags=["escalations"], responses=documented(401, 403, 422), dependencies=[RefuseNul])
 
 
 @router.get("/escalations", response_model=Page[EscalationOut], summary="Escalations, newest first")
-def list_escalations(
-    uow: UnitOfWorkDep, actor: CurrentPrincipal,
+async def list_escalations(
+    read: ReadDep,
     status: Literal["open", "acknowledged", "resolved"] | None = None,
     level: int | None = Query(None, ge=0, le=9),
     kind: Literal["warning", "breach", "unassigned", "owner_suspended", "quality"] | None = None,
@@ -30,9 +33,14 @@ def list_escalations(
     cursor: Cursor = None, limit: Limit = 50,
 ) -> Page[EscalationOut]:
     filters = {"status": status, "level": level, "kind": kind, "project_id": project_id}
-    rows = escalations.listing(uow, actor, filters=filters, recipient=recipient_id, after=after(cursor), limit=limit)
-    nxt = encode_cursor(rows[-1].row.raised_at, rows[-1].row.id) if len(rows) == limit else None
-    return Page[EscalationOut](items=[EscalationOut.of(d) for d in rows], next_cursor=nxt)
+    start = after(cursor)
+
+    def page(uow: UnitOfWork, actor: Actor, now: datetime) -> Page[EscalationOut]:
+        rows = escalations.listing(uow, actor, filters=filters, recipient=recipient_id, after=start, limit=limit)
+        nxt = encode_cursor(rows[-1].row.raised_at, rows[-1].row.id) if len(rows) == limit else None
+        return Page[EscalationOut].model_construct(items=[EscalationOut.of(d) for d in rows], next_cursor=nxt)
+
+    return await read(page)
 
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationOut, responses=documented(404))

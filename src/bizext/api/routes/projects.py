@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, RefuseNul, UnitOfWorkDep, after
+from bizext.api.deps import (
+    CurrentPrincipal,
+    Cursor,
+    IfMatch,
+    Limit,
+    Now,
+    ReadDep,
+    RefuseNul,
+    UnitOfWorkDep,
+    after,
+)
 from bizext.api.idempotency import Idempotent
 from bizext.api.observability import TRANSITIONS
 from bizext.api.problems import documented
@@ -25,7 +36,9 @@ from bizext.api.schemas.projects import (
     TransitionOut,
     owner_out,
 )
+from bizext.db.session import UnitOfWork
 from bizext.services import projects, transitions
+from bizext.workflow.engine import Actor
 from bizext.workflow.errors import OwnerRef
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=documented(401, 403), dependencies=[RefuseNul])
@@ -48,26 +61,30 @@ def create_project(body: ProjectIn, uow: UnitOfWorkDep, actor: CurrentPrincipal,
 
 @router.get("", response_model=Page[ProjectOut], responses=documented(422),
             summary="List projects (newest first), filtered; customers see only their own")
-def list_projects(uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                  state: str | None = Query(None, max_length=50),
-                  owner_id: uuid.UUID | None = Query(None, description="current stage owner (staff id)"),
-                  customer_id: uuid.UUID | None = None,
-                  region: str | None = Query(None, max_length=100),
-                  workflow: str | None = Query(None, max_length=50),
-                  cursor: Cursor = None, limit: Limit = 50) -> Page[ProjectOut]:
+async def list_projects(read: ReadDep,
+                        state: str | None = Query(None, max_length=50),
+                        owner_id: uuid.UUID | None = Query(None, description="current stage owner (staff id)"),
+                        customer_id: uuid.UUID | None = None,
+                        region: str | None = Query(None, max_length=100),
+                        workflow: str | None = Query(None, max_length=50),
+                        cursor: Cursor = None, limit: Limit = 50) -> Page[ProjectOut]:
     filters = {"state": state, "owner_staff_id": owner_id, "customer_id": customer_id, "region": region,
                "workflow_key": workflow}
-    rows = projects.listing(uow, actor, filters=filters, after=after(cursor), limit=limit, now=now)
-    nxt = encode_cursor(rows[-1].project.created_at, rows[-1].project.id) if len(rows) == limit else None
-    return Page[ProjectOut](items=[ProjectOut.of(d) for d in rows], next_cursor=nxt)
+    start = after(cursor)
+
+    def page(uow: UnitOfWork, actor: Actor, now: datetime) -> Page[ProjectOut]:
+        rows = projects.listing(uow, actor, filters=filters, after=start, limit=limit, now=now)
+        nxt = encode_cursor(rows[-1].project.created_at, rows[-1].project.id) if len(rows) == limit else None
+        return Page[ProjectOut].model_construct(items=[ProjectOut.of(d) for d in rows], next_cursor=nxt)
+
+    return await read(page)
 
 
 @router.get("/{project_id}", response_model=ProjectOut, responses=documented(404, 422))
-def get_project(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentPrincipal, now: Now,
-                response: Response) -> ProjectOut:
-    d = projects.get(uow, actor, project_id, now)
-    _etag(response, d.project.version)
-    return ProjectOut.of(d)
+async def get_project(project_id: uuid.UUID, read: ReadDep, response: Response) -> ProjectOut:
+    out = await read(lambda uow, actor, now: ProjectOut.of(projects.get(uow, actor, project_id, now)))
+    _etag(response, out.version)
+    return out
 
 
 @router.get("/{project_id}/actions", response_model=ActionsOut, responses=documented(404, 422),
