@@ -199,3 +199,29 @@ def test_the_listener_handed_to_server_processes_is_marked_tcp_so_responses_are_
         client.close()
     finally:
         listener.close()
+
+
+def test_the_served_app_keeps_what_startup_built_out_of_the_collector(monkeypatch, runner, sqlite_url):
+    """`bizext serve` builds its app through create_served_app: the startup heap (modules, the registry, the
+    calendar cache, the app) is frozen, so that a full collection during a request does not walk it (one took
+    118 ms in a heap of 250k objects in a profile of transitions)."""
+    import gc
+
+    import uvicorn
+
+    from bizext.api.app import create_served_app
+
+    served: list[tuple[str, dict]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: served.append((target, options)))
+    monkeypatch.setattr("bizext.logs.configure_json_logging", lambda: None)  # the test run's logging stays
+    assert _invoke(runner, ["serve", "--no-worker"], sqlite_url).exit_code == 0
+    assert served == [("bizext.api.app:create_served_app", served[0][1])] and served[0][1]["factory"] is True
+
+    monkeypatch.setenv("BIZEXT_DATABASE_URL", sqlite_url)
+    gc.unfreeze()
+    try:
+        app = create_served_app()
+        assert gc.get_freeze_count() > 10_000
+        app.state.database.dispose()
+    finally:
+        gc.unfreeze()

@@ -67,7 +67,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
     _keep_tcp_nodelay_with_workers(uvicorn)
     # log_config=None keeps the JSON logging set up above (one object per line, with the request id).
-    uvicorn.run("bizext.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("bizext.api.app:create_served_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", log_config=None)
 
 

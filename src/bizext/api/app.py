@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -53,6 +55,15 @@ def warm_up(today: datetime) -> None:
     base = WorkingCalendar("warm-up")
     for year in (today.year, today.year + 1):
         base.is_working(date(year, 1, 1))
+
+
+def create_served_app() -> FastAPI:
+    """The app as `bizext serve` runs it (uvicorn's factory, once per server process)."""
+    app = create_app()
+    # Everything built so far (modules, the workflow registry, the calendar cache, the app) lives as long as the
+    # process: frozen out of the collector, a full collection no longer walks it during requests.
+    gc.freeze()
+    return app
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None,
