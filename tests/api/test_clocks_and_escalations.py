@@ -184,6 +184,18 @@ def test_a_stage_with_no_eligible_owner_escalates_to_the_project_manager_until_a
     assert again["status"] == "resolved" and again["resolution"] == "assigned"
 
 
+def test_leaving_an_unassigned_stage_resolves_its_escalation_as_stage_left(world, client):
+    cm = world.person("customer_manager", "minhang")
+    world.ok(client.patch(f"/v1/staff/{cm.id}", json={"active": False}, headers=world.admin.headers))
+    project = world.new_project(region="minhang")
+    raised = world.ok(client.get(f"/v1/escalations?project_id={project['id']}&kind=unassigned",
+                                 headers=world.admin.headers))["items"]
+    assert len(raised) == 1 and raised[0]["status"] == "open"
+    world.fire(project["id"], "accept", world.admin, admin_reason="nobody else may: the stage is unassigned")
+    left = world.ok(client.get(f"/v1/escalations/{raised[0]['id']}", headers=world.admin.headers))
+    assert left["status"] == "resolved" and left["resolution"] == "stage_left"
+
+
 def test_recipients_acknowledge_with_a_note_and_others_may_not(world, client, clock):
     world.new_project(received_at=(clock.now - timedelta(days=6)).isoformat())
     sweep(world, client)

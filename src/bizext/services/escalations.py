@@ -244,8 +244,12 @@ def on_clocks_stopped(uow: UnitOfWork, project: Project, stopped: list[clocks.St
 def on_moved(uow: UnitOfWork, project: Project, stopped: list[clocks.Stopped], left: StageOccurrence | None,
              now: datetime) -> None:
     """A move stopped clocks and left a stage: the escalations of those clocks, and the stage's unassigned
-    escalation, are resolved. One read of the project's open escalations (a handful) serves them all."""
-    if not stopped and left is None:
+    escalation, are resolved. One read of the project's open escalations (a handful) serves them all, and
+    most moves need none: a clock escalation exists only for a run the sweep has escalated (escalated_level ≥ 0),
+    an unassigned escalation only while its stage is unassigned (assigning an owner resolves it). A sweep that
+    commits an escalation of a run this move stops, in between, is caught by the sweep's own safety net
+    (resolve_where_run_stopped)."""
+    if not any(s.run.escalated_level >= 0 for s in stopped) and (left is None or left.owner_kind != "unassigned"):
         return
     still_open = uow.escalations.open_for_project(project.id)
     for s in stopped:
