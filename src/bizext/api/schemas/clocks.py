@@ -32,10 +32,11 @@ class ClockOut(BaseModel):
     @classmethod
     def of(cls, v: ClockView) -> ClockOut:
         r, s = v.row, v.standing
-        return cls(id=r.id, name=r.clock, label=Label(**v.label), run=r.run, limit=r.limit_days,
-                   started_at=r.started_at, deadline_at=s.deadline_at, status=s.status, due=s.due,  # type: ignore[arg-type]
-                   remaining=s.remaining, elapsed=s.elapsed, paused=r.paused_seconds, stopped_at=r.stopped_at,
-                   met=s.met)
+        # Unvalidated, like ProjectOut.of: a stored run and the domain's standing of it.
+        return cls.model_construct(
+            id=r.id, name=r.clock, label=Label.model_construct(**v.label), run=r.run, limit=r.limit_days,
+            started_at=r.started_at, deadline_at=s.deadline_at, status=s.status, due=s.due, remaining=s.remaining,
+            elapsed=s.elapsed, paused=r.paused_seconds, stopped_at=r.stopped_at, met=s.met)
 
 
 class HoldIn(Strict):
@@ -91,13 +92,14 @@ class EscalationOut(BaseModel):
     @classmethod
     def of(cls, d: EscalationDetails) -> EscalationOut:
         r = d.row
-        return cls(id=r.id, project_id=r.project_id, project_number=d.project_number,
-                   stage_occurrence_id=r.stage_occurrence_id, clock_run_id=r.clock_run_id, clock=r.clock,
-                   level=r.level, kind=r.kind, deadline_at=r.deadline_at, raised_at=r.raised_at,
-                   explanation=r.explanation,
-                   recipients=[Owner(kind="staff", id=str(i), name=n) for i, n in d.recipients],
-                   status=r.status, acknowledged_at=r.acknowledged_at, acknowledged_by=r.acknowledged_by,  # type: ignore[arg-type]
-                   note=r.note, resolved_at=r.resolved_at, resolution=r.resolution, version=r.version)
+        # Unvalidated, like ProjectOut.of: a stored escalation and its recipients' stored names.
+        return cls.model_construct(
+            id=r.id, project_id=r.project_id, project_number=d.project_number,
+            stage_occurrence_id=r.stage_occurrence_id, clock_run_id=r.clock_run_id, clock=r.clock, level=r.level,
+            kind=r.kind, deadline_at=r.deadline_at, raised_at=r.raised_at, explanation=r.explanation,
+            recipients=[Owner.model_construct(kind="staff", id=str(i), name=n) for i, n in d.recipients],
+            status=r.status, acknowledged_at=r.acknowledged_at, acknowledged_by=r.acknowledged_by, note=r.note,
+            resolved_at=r.resolved_at, resolution=r.resolution, version=r.version)
 
 
 class AcknowledgeIn(Strict):
