@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -149,7 +150,47 @@ class CustomerRepository(_Repository):
         return list(self.session.scalars(_keyset(select(Customer), Customer, after, False).limit(limit)))
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """A bearer token and the principal behind it: what authenticating a request needs, and nothing more."""
+
+    id: uuid.UUID
+    principal_kind: str  # staff | customer | client
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    client_name: str | None
+    client_roles: list[str] | None
+    staff_id: uuid.UUID | None
+    staff_found: bool
+    staff_name: str | None
+    staff_active: bool | None
+    roles: tuple[str, ...]  # the staff member's, in name order
+    customer_id: uuid.UUID | None
+    customer_found: bool
+    customer_name: str | None
+
+
 class TokenRepository(_Repository):
+    def bearer(self, token_hash: str) -> Bearer | None:
+        """The token with its staff member and their roles, or its customer, in one statement of plain rows
+        (one row per role): every request authenticates, so this is the busiest query there is."""
+        rows = self.session.execute(
+            select(ApiToken.id, ApiToken.principal_kind, ApiToken.revoked_at, ApiToken.expires_at,
+                   ApiToken.client_name, ApiToken.client_roles, ApiToken.staff_id, Staff.id.label("staff_found"),
+                   Staff.name.label("staff_name"), Staff.active.label("staff_active"), StaffRole.role,
+                   ApiToken.customer_id, Customer.id.label("customer_found"), Customer.name.label("customer_name"))
+            .outerjoin(Staff, Staff.id == ApiToken.staff_id)
+            .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
+            .outerjoin(Customer, Customer.id == ApiToken.customer_id)
+            .where(ApiToken.token_hash == token_hash).order_by(StaffRole.role)).all()
+        if not rows:
+            return None
+        r = rows[0]
+        return Bearer(r.id, r.principal_kind, r.revoked_at, r.expires_at, r.client_name, r.client_roles,
+                      r.staff_id, r.staff_found is not None, r.staff_name, r.staff_active,
+                      tuple(row.role for row in rows if row.role is not None), r.customer_id,
+                      r.customer_found is not None, r.customer_name)
+
     def by_hash(self, token_hash: str) -> ApiToken | None:
         """The token, with the staff member behind it read in the same round trip (every request
         authenticates, so this is the busiest query there is)."""
@@ -180,6 +221,17 @@ class CounterRepository(_Repository):
         return value
 
 
+def _with_owner_name(query: Any) -> Any:
+    """Add the current owner's name: the staff member's for a staff stage, the customer's for a customer stage."""
+    owner_staff, owner_customer = aliased(Staff), aliased(Customer)
+    name = case((Project.owner_kind == "staff", owner_staff.name),
+                (Project.owner_kind == "customer", owner_customer.name), else_=None)
+    return (query.add_columns(name.label("owner_name"))
+            .outerjoin(owner_staff, and_(Project.owner_kind == "staff", owner_staff.id == Project.owner_staff_id))
+            .outerjoin(owner_customer, and_(Project.owner_kind == "customer",
+                                            owner_customer.id == Project.customer_id)))
+
+
 def _pg_insert_ignore(name: str) -> Any:
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -189,6 +241,28 @@ def _pg_insert_ignore(name: str) -> Any:
 class ProjectRepository(_Repository):
     def get(self, project_id: uuid.UUID) -> Project | None:
         return self.session.get(Project, project_id)
+
+    def get_with_owner_name(self, project_id: uuid.UUID) -> tuple[Project, str | None] | None:
+        """The project and the name of its current owner (a staff member or the customer), in one statement."""
+        found = self.session.execute(_with_owner_name(select(Project)).where(Project.id == project_id)).first()
+        return (found[0], found[1]) if found is not None else None
+
+    def list_with_owner_names(self, *, filters: dict[str, Any], after: tuple[datetime, uuid.UUID] | None,
+                              limit: int) -> list[tuple[Project, str | None]]:
+        """A page of `list`, each project with its current owner's name, in one statement."""
+        q = _with_owner_name(select(Project))
+        for column, value in filters.items():
+            if value is not None:
+                q = q.where(getattr(Project, column) == value)
+        return [(p, name) for p, name in self.session.execute(_keyset(q, Project, after, descending=True)
+                                                              .limit(limit))]
+
+    def numbers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Project numbers by id (plain rows: a page of escalations shows a number, not a project)."""
+        if not ids:
+            return {}
+        return {i: n for i, n in self.session.execute(select(Project.id, Project.number)
+                                                      .where(Project.id.in_(set(ids))))}
 
     def by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Project]:
         if not ids:

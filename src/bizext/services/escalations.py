@@ -268,9 +268,8 @@ def _readable(actor: Actor) -> None:
 
 def _details(uow: UnitOfWork, rows: list[Escalation]) -> list[EscalationDetails]:
     recipients = uow.escalations.recipients([r.id for r in rows])
-    projects = uow.projects.by_ids(list({r.project_id for r in rows}))  # one read for the page, not one per row
-    return [EscalationDetails(r, recipients[r.id], projects[r.project_id].number if r.project_id in projects
-                              else None) for r in rows]
+    numbers = uow.projects.numbers(list({r.project_id for r in rows}))  # one read for the page, not one per row
+    return [EscalationDetails(r, recipients[r.id], numbers.get(r.project_id)) for r in rows]
 
 
 def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object], recipient: str | None,

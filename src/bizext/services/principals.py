@@ -39,7 +39,7 @@ def authenticate(uow: UnitOfWork, token: str | None, admin_token: str | None, *,
         raise NotAuthenticated()
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return BOOTSTRAP_ADMIN
-    row = uow.tokens.by_hash(hash_token(token))
+    row = uow.tokens.bearer(hash_token(token))
     if row is None or row.revoked_at is not None:
         raise NotAuthenticated("the bearer token is unknown or revoked")
     if row.expires_at is not None and row.expires_at <= now:
@@ -47,7 +47,15 @@ def authenticate(uow: UnitOfWork, token: str | None, admin_token: str | None, *,
     if row.principal_kind == "client":
         return Actor(kind="client", id=str(row.id), name=row.client_name or "client",
                      roles=frozenset(row.client_roles or ()))
-    return person(uow, staff_id=row.staff_id, customer_id=row.customer_id)
+    # `person`, from what the token's one statement read with it
+    if row.staff_id is not None:
+        if not row.staff_found or not row.staff_active:
+            raise NotAuthenticated("the staff member behind this token is inactive")
+        return Actor(kind="staff", id=str(row.staff_id), name=row.staff_name, roles=frozenset(row.roles))
+    if not row.customer_found:
+        raise NotAuthenticated("the customer behind this token no longer exists")
+    return Actor(kind="customer", id=str(row.customer_id), name=row.customer_name,
+                 customer_id=str(row.customer_id))
 
 
 def person(uow: UnitOfWork, *, staff_id: uuid.UUID | None, customer_id: uuid.UUID | None) -> Actor:
@@ -84,7 +92,11 @@ def check_can_read_projects(actor: Actor) -> None:
 def visible_project(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> Project:
     """The project, if the caller may see it. A customer never learns another customer's project exists."""
     check_can_read_projects(actor)
-    project = uow.projects.get(project_id)
+    return check_visible(actor, project_id, uow.projects.get(project_id))
+
+
+def check_visible(actor: Actor, project_id: uuid.UUID, project: Project | None) -> Project:
+    """The project read for `project_id`, if the caller may see it (see `visible_project`)."""
     if project is None or (actor.kind == "customer" and str(project.customer_id) != actor.customer_id):
         raise NotFound("project", project_id)
     return project

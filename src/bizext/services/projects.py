@@ -18,7 +18,13 @@ from bizext.services.errors import (
     Forbidden,
     StageNotReassignable,
 )
-from bizext.services.principals import actor_label, check_can_read_projects, require, visible_project
+from bizext.services.principals import (
+    actor_label,
+    check_can_read_projects,
+    check_visible,
+    require,
+    visible_project,
+)
 from bizext.services.preconditions import check_if_match
 from bizext.workflow.definitions import WorkflowDefinition, registry
 from bizext.workflow.engine import Actor
@@ -63,13 +69,19 @@ def facts_of(project: Project) -> ProjectFacts:
                         important=project.important, flags=project.flags or {})
 
 
-def owner_of(uow: UnitOfWork, project: Project) -> OwnerRef | None:
+def owner_of(uow: UnitOfWork, project: Project, names: dict[uuid.UUID, str | None] | None = None
+             ) -> OwnerRef | None:
+    """The current owner; `names`, when the caller read them with the projects, has the owner's name by project."""
     if project.owner_kind is None:
         return None
     if project.owner_kind == "staff" and project.owner_staff_id is not None:
+        if names is not None:
+            return OwnerRef("staff", str(project.owner_staff_id), names.get(project.id))
         staff = uow.staff.get(project.owner_staff_id)
         return OwnerRef("staff", str(project.owner_staff_id), staff.name if staff else None)
     if project.owner_kind == "customer":
+        if names is not None:
+            return OwnerRef("customer", str(project.customer_id), names.get(project.id))
         customer = uow.customers.get(project.customer_id)
         return OwnerRef("customer", str(project.customer_id), customer.name if customer else None)
     return OwnerRef("unassigned")
@@ -81,8 +93,10 @@ def details(uow: UnitOfWork, project: Project, now: datetime, runs: list[ClockRu
 
 
 def details_many(uow: UnitOfWork, rows: list[Project], now: datetime,
-                 runs: dict[uuid.UUID, list[ClockRun]] | None = None) -> list[ProjectDetails]:
-    """Projects with owners and clocks, loading the clock runs of all of them in one query."""
+                 runs: dict[uuid.UUID, list[ClockRun]] | None = None,
+                 owner_names: dict[uuid.UUID, str | None] | None = None) -> list[ProjectDetails]:
+    """Projects with owners and clocks, loading the clock runs of all of them in one query (and the owners'
+    names, unless the caller read them with the projects)."""
     if runs is None:
         runs = uow.clocks.of_projects([p.id for p in rows])
     calendars = {region: calendar_for(uow, region) for region in {p.region for p in rows}}
@@ -90,7 +104,7 @@ def details_many(uow: UnitOfWork, rows: list[Project], now: datetime,
     for p in rows:
         definition = definition_of(p)
         latest = clocks.latest_per_clock(runs.get(p.id, []))
-        result.append(ProjectDetails(p, definition, owner_of(uow, p),
+        result.append(ProjectDetails(p, definition, owner_of(uow, p, owner_names),
                                      clocks.views(definition, calendars[p.region], latest, now)))
     return result
 
@@ -176,7 +190,10 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
 
 
 def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> ProjectDetails:
-    return details(uow, visible_project(uow, actor, project_id), now)
+    check_can_read_projects(actor)
+    project, owner_name = uow.projects.get_with_owner_name(project_id) or (None, None)
+    return details_many(uow, [check_visible(actor, project_id, project)], now,
+                        owner_names={project_id: owner_name})[0]
 
 
 def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object],
@@ -194,8 +211,8 @@ def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object],
         if requested is not None and str(requested) != actor.customer_id:
             return []
         filters = {**filters, "customer_id": uuid.UUID(actor.customer_id)}  # type: ignore[arg-type]
-    rows = uow.projects.list(filters=filters, after=after, limit=limit)
-    return details_many(uow, rows, now)
+    found = uow.projects.list_with_owner_names(filters=filters, after=after, limit=limit)
+    return details_many(uow, [p for p, _ in found], now, owner_names={p.id: name for p, name in found})
 
 
 def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: uuid.UUID, reason: str,
