@@ -221,15 +221,19 @@ class CounterRepository(_Repository):
         return value
 
 
-def _with_owner_name(query: Any) -> Any:
-    """Add the current owner's name: the staff member's for a staff stage, the customer's for a customer stage."""
+def _projects_with_owner_name() -> Any:
+    """Projects, each with its current owner's name: the staff member's for a staff stage, the customer's for a
+    customer stage. Built once: building the joins and the CASE anew for every read cost more than running it."""
     owner_staff, owner_customer = aliased(Staff), aliased(Customer)
     name = case((Project.owner_kind == "staff", owner_staff.name),
                 (Project.owner_kind == "customer", owner_customer.name), else_=None)
-    return (query.add_columns(name.label("owner_name"))
+    return (select(Project, name.label("owner_name"))
             .outerjoin(owner_staff, and_(Project.owner_kind == "staff", owner_staff.id == Project.owner_staff_id))
             .outerjoin(owner_customer, and_(Project.owner_kind == "customer",
                                             owner_customer.id == Project.customer_id)))
+
+
+_WITH_OWNER_NAME = _projects_with_owner_name()
 
 
 def _pg_insert_ignore(name: str) -> Any:
@@ -244,13 +248,13 @@ class ProjectRepository(_Repository):
 
     def get_with_owner_name(self, project_id: uuid.UUID) -> tuple[Project, str | None] | None:
         """The project and the name of its current owner (a staff member or the customer), in one statement."""
-        found = self.session.execute(_with_owner_name(select(Project)).where(Project.id == project_id)).first()
+        found = self.session.execute(_WITH_OWNER_NAME.where(Project.id == project_id)).first()
         return (found[0], found[1]) if found is not None else None
 
     def list_with_owner_names(self, *, filters: dict[str, Any], after: tuple[datetime, uuid.UUID] | None,
                               limit: int) -> list[tuple[Project, str | None]]:
         """A page of `list`, each project with its current owner's name, in one statement."""
-        q = _with_owner_name(select(Project))
+        q = _WITH_OWNER_NAME
         for column, value in filters.items():
             if value is not None:
                 q = q.where(getattr(Project, column) == value)
