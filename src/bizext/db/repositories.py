@@ -79,6 +79,16 @@ def _pinned(session: Session, row: Any) -> Any:
     return row
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A staff member's standing in one role."""
+
+    name: str
+    active: bool
+    holds_role: bool
+    suspended_since: datetime | None
+
+
 class StaffRepository(_Repository):
     def get(self, staff_id: uuid.UUID) -> Staff | None:
         return _pinned(self.session, self.session.get(Staff, staff_id))
@@ -105,6 +115,17 @@ class StaffRepository(_Repository):
     def role_of(self, staff_id: uuid.UUID, role: str) -> StaffRole | None:
         return self.session.get(StaffRole, (staff_id, role))
 
+    def standing(self, staff_id: uuid.UUID, role: str) -> Standing | None:
+        """What deciding whether a staff member may own a `role` stage needs, in one statement of plain
+        values (every transition into a named person's stage asks)."""
+        row = self.session.execute(
+            select(Staff.name, Staff.active, StaffRole.role, StaffRole.suspended_since)
+            .outerjoin(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role))
+            .where(Staff.id == staff_id)).first()
+        if row is None:
+            return None
+        return Standing(row.name, row.active, row.role is not None, row.suspended_since)
+
     def list(self, *, role: str | None, region: str | None, active: bool | None,
              after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Staff]:
         q = select(Staff)
@@ -116,13 +137,13 @@ class StaffRepository(_Repository):
             q = q.where(Staff.active == active)
         return list(self.session.scalars(_keyset(q, Staff, after, descending=False).limit(limit)))
 
-    def least_loaded(self, role: str, region: str) -> list[tuple[uuid.UUID, int]]:
-        """Active holders of `role` in `region` with their number of open stages, fewest first."""
+    def least_loaded(self, role: str, region: str) -> list[tuple[uuid.UUID, int, str]]:
+        """Active holders of `role` in `region` with their number of open stages and their names, fewest first."""
         open_stages = (select(func.count()).select_from(StageOccurrence)
                        .where(StageOccurrence.owner_staff_id == Staff.id, StageOccurrence.left_at.is_(None)))
         return self._fewest_first(role, region, open_stages.scalar_subquery())
 
-    def least_loaded_managers(self, role: str, region: str) -> list[tuple[uuid.UUID, int]]:
+    def least_loaded_managers(self, role: str, region: str) -> list[tuple[uuid.UUID, int, str]]:
         """Active holders of a project-level role (customer or project manager) in `region`, with the
         number of open projects they hold, fewest first."""
         column = Project.customer_manager_id if role == "customer_manager" else Project.project_manager_id
@@ -130,13 +151,13 @@ class StaffRepository(_Repository):
                          .where(column == Staff.id, Project.owner_kind.is_not(None)))
         return self._fewest_first(role, region, open_projects.scalar_subquery())
 
-    def _fewest_first(self, role: str, region: str, load: Any) -> list[tuple[uuid.UUID, int]]:
-        q = (select(Staff.id, load.label("load"))
+    def _fewest_first(self, role: str, region: str, load: Any) -> list[tuple[uuid.UUID, int, str]]:
+        q = (select(Staff.id, load.label("load"), Staff.name)
              .join(StaffRole, and_(StaffRole.staff_id == Staff.id, StaffRole.role == role,
                                    StaffRole.suspended_since.is_(None)))
              .where(Staff.region == region, Staff.active.is_(True))
              .order_by(load, Staff.id).limit(5))
-        return [(row[0], row[1]) for row in self.session.execute(q)]
+        return [(row[0], row[1], row[2]) for row in self.session.execute(q)]
 
 
 class CustomerRepository(_Repository):
@@ -236,6 +257,29 @@ def _projects_with_owner_name() -> Any:
 _WITH_OWNER_NAME = _projects_with_owner_name()
 
 
+@dataclass(frozen=True)
+class ProjectToMove:
+    """A project about to be moved, with the names a move shows: its stage owner's and its customer's."""
+
+    project: Project
+    staff_owner_name: str | None  # when a staff member owns the current stage
+    customer_name: str | None
+
+    @property
+    def owner_name(self) -> str | None:
+        return self.customer_name if self.project.owner_kind == "customer" else self.staff_owner_name
+
+
+def _project_to_move() -> Any:
+    owner_staff = aliased(Staff)
+    return (select(Project, owner_staff.name.label("staff_owner_name"), Customer.name.label("customer_name"))
+            .outerjoin(owner_staff, and_(Project.owner_kind == "staff", owner_staff.id == Project.owner_staff_id))
+            .outerjoin(Customer, Customer.id == Project.customer_id))
+
+
+_TO_MOVE = _project_to_move()
+
+
 def _pg_insert_ignore(name: str) -> Any:
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -250,6 +294,12 @@ class ProjectRepository(_Repository):
         """The project and the name of its current owner (a staff member or the customer), in one statement."""
         found = self.session.execute(_WITH_OWNER_NAME.where(Project.id == project_id)).first()
         return (found[0], found[1]) if found is not None else None
+
+    def to_move(self, project_id: uuid.UUID) -> ProjectToMove | None:
+        """The project with its owner's and its customer's names, in one statement: firing a transition needs
+        all three (who may act, who owns the next stage, what the answer shows)."""
+        found = self.session.execute(_TO_MOVE.where(Project.id == project_id)).first()
+        return ProjectToMove(found[0], found[1], found[2]) if found is not None else None
 
     def list_with_owner_names(self, *, filters: dict[str, Any], after: tuple[datetime, uuid.UUID] | None,
                               limit: int) -> list[tuple[Project, str | None]]:

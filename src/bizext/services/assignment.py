@@ -6,51 +6,57 @@ import uuid
 from datetime import datetime
 
 from bizext.db.models import Assignment, Project, StageOccurrence
+from bizext.db.repositories import Standing
 from bizext.db.session import UnitOfWork
 from bizext.workflow.assignment import NAMED_ROLES, Candidate, Choice, least_loaded
 from bizext.workflow.definitions import StateDef
 from bizext.workflow.errors import OwnerNotEligible
 
 
-def eligibility_problem(uow: UnitOfWork, staff_id: uuid.UUID, role: str) -> str | None:
-    """Why this person cannot own a `role` stage, or None when they can."""
-    staff = uow.staff.get(staff_id)
-    if staff is None:
+def standing_problem(standing: Standing | None, role: str) -> str | None:
+    """Why this staff member cannot own a `role` stage, or None when they can."""
+    if standing is None:
         return "no such staff member"
-    if not staff.active:
+    if not standing.active:
         return "the staff member is inactive"
-    held = uow.staff.role_of(staff_id, role)
-    if held is None:
+    if not standing.holds_role:
         return f"the staff member does not hold the role {role}"
-    if held.suspended_since is not None:
-        return f"the staff member is suspended from the role {role} since {held.suspended_since.isoformat()} (停岗学习)"
+    if standing.suspended_since is not None:
+        return (f"the staff member is suspended from the role {role} since "
+                f"{standing.suspended_since.isoformat()} (停岗学习)")
     return None
 
 
-def require_eligible(uow: UnitOfWork, staff_id: uuid.UUID, role: str, pointer: str) -> None:
-    why = eligibility_problem(uow, staff_id, role)
+def require_eligible(uow: UnitOfWork, staff_id: uuid.UUID, role: str, pointer: str) -> str:
+    """The staff member's name, if they may own a `role` stage; OwnerNotEligible (at `pointer`) if not."""
+    standing = uow.staff.standing(staff_id, role)
+    why = standing_problem(standing, role)
     if why:
         raise OwnerNotEligible(str(staff_id), role, why, pointer)
+    return standing.name  # type: ignore[union-attr]  # no problem means there is a standing
 
 
-def choose_owner(uow: UnitOfWork, project: Project, state: StateDef, assign_to: str | None) -> Choice:
-    """The owner of a stage being entered, in DESIGN §7's order."""
+def choose_owner(uow: UnitOfWork, project: Project, state: StateDef, assign_to: str | None,
+                 customer_name: str | None = None) -> Choice:
+    """The owner of a stage being entered, in DESIGN §7's order (`customer_name` names a customer stage's owner)."""
     role = state.owner_role
     if role is None:
         return Choice("none", None, "terminal")
     if role == "customer":
-        return Choice("customer", None, "customer")
+        return Choice("customer", None, "customer", customer_name)
     if assign_to:
-        require_eligible(uow, uuid.UUID(assign_to), role, "/input/assign_to")
-        return Choice("staff", assign_to, "explicit")
+        name = require_eligible(uow, uuid.UUID(assign_to), role, "/input/assign_to")
+        return Choice("staff", assign_to, "explicit", name)
     named_attr = NAMED_ROLES.get(role)
     named = getattr(project, named_attr) if named_attr else None
-    if named is not None and eligibility_problem(uow, named, role) is None:
-        return Choice("staff", str(named), "named")
-    pick = least_loaded([Candidate(str(i), n) for i, n in uow.staff.least_loaded(role, project.region)])
+    if named is not None:
+        standing = uow.staff.standing(named, role)
+        if standing_problem(standing, role) is None:
+            return Choice("staff", str(named), "named", standing.name)  # type: ignore[union-attr]
+    pick = least_loaded([Candidate(str(i), n, name) for i, n, name in uow.staff.least_loaded(role, project.region)])
     if pick is None:
         return Choice("unassigned", None, "unassigned")
-    return Choice("staff", pick.staff_id, "least_loaded")
+    return Choice("staff", pick.staff_id, "least_loaded", pick.name)
 
 
 def choose_manager(uow: UnitOfWork, role: str, region: str, given: uuid.UUID | None, pointer: str) -> uuid.UUID | None:
@@ -58,7 +64,7 @@ def choose_manager(uow: UnitOfWork, role: str, region: str, given: uuid.UUID | N
     if given is not None:
         require_eligible(uow, given, role, pointer)
         return given
-    pick = least_loaded([Candidate(str(i), n) for i, n in uow.staff.least_loaded_managers(role, region)])
+    pick = least_loaded([Candidate(str(i), n) for i, n, _ in uow.staff.least_loaded_managers(role, region)])
     return uuid.UUID(pick.staff_id) if pick else None
 
 

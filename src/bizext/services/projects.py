@@ -87,9 +87,12 @@ def owner_of(uow: UnitOfWork, project: Project, names: dict[uuid.UUID, str | Non
     return OwnerRef("unassigned")
 
 
-def details(uow: UnitOfWork, project: Project, now: datetime, runs: list[ClockRun] | None = None) -> ProjectDetails:
-    """One project with owner and clocks; `runs` are its clock runs when the caller holds them already."""
-    return details_many(uow, [project], now, None if runs is None else {project.id: runs})[0]
+def details(uow: UnitOfWork, project: Project, now: datetime, runs: list[ClockRun] | None = None,
+            owner_name: str | None = None) -> ProjectDetails:
+    """One project with owner and clocks; `runs` are its clock runs and `owner_name` its owner's name when
+    the caller holds them already."""
+    return details_many(uow, [project], now, None if runs is None else {project.id: runs},
+                        None if owner_name is None else {project.id: owner_name})[0]
 
 
 def details_many(uow: UnitOfWork, rows: list[Project], now: datetime,
@@ -186,7 +189,7 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
         escalations.raise_unassigned(uow, project, stage, first.owner_role, now)
     uow.projects.flush()
     uow.commit()
-    return details(uow, project, now, changes.runs)
+    return details(uow, project, now, changes.runs, choice.name)
 
 
 def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> ProjectDetails:
@@ -228,7 +231,7 @@ def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: 
         raise StageNotReassignable(f"the project is {project.state}: there is no stage to reassign")
     if state.owner_role == "customer":
         raise StageNotReassignable(f"the {project.state} stage belongs to the customer")
-    assignment.require_eligible(uow, staff_id, state.owner_role, "/staff_id")  # type: ignore[arg-type]
+    name = assignment.require_eligible(uow, staff_id, state.owner_role, "/staff_id")  # type: ignore[arg-type]
     stage = uow.projects.open_stage(project.id)
     assert stage is not None, "a non-terminal project always has an open stage"
     project.owner_kind, project.owner_staff_id, project.updated_at = "staff", staff_id, now
@@ -237,14 +240,14 @@ def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: 
         uow.projects.flush()
     except StaleVersion:
         raise ConcurrentModification("project", project_id) from None
-    choice = assignment.Choice("staff", str(staff_id), "reassigned")
+    choice = assignment.Choice("staff", str(staff_id), "reassigned", name)
     assignment.record(uow, project, stage, choice, by=actor_label(actor), reason=reason, at=now)
     events.record(uow, "owner.reassigned", project=project, actor=actor, occurred_at=now, now=now,
                   data={"state": stage.state, "staff_id": str(staff_id), "reason": reason})
     escalations.resolve(uow, project, uow.escalations.open_for_stage(stage.id, "unassigned"), "assigned", now)
     uow.projects.flush()
     uow.commit()
-    return details(uow, project, now)
+    return details(uow, project, now, owner_name=name)
 
 
 def record_owner_event(uow: UnitOfWork, project: Project, stage: StageOccurrence, choice: assignment.Choice,

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from bizext.db.models import Assignment, StageOccurrence, TransitionRecord
-from bizext.db.repositories import StaleVersion
+from bizext.db.repositories import ProjectToMove, StaleVersion
 from bizext.db.session import UnitOfWork
 from bizext.services import assignment, clocks, escalations, events, follow_ups
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import ConcurrentModification
-from bizext.services.principals import visible_project
+from bizext.services.principals import check_can_read_projects, check_visible, visible_project
 from bizext.services.projects import (
     ProjectDetails,
     definition_of,
@@ -44,8 +44,17 @@ class Fired:
     project: ProjectDetails
 
 
-def _view(uow: UnitOfWork, project: Any) -> ProjectView:
-    owner = owner_of(uow, project) or OwnerRef("unassigned")
+def _to_move(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> ProjectToMove:
+    """The project, if the caller may see it, with the names a move needs (see `visible_project`)."""
+    check_can_read_projects(actor)
+    found = uow.projects.to_move(project_id)
+    check_visible(actor, project_id, found.project if found else None)
+    return found  # type: ignore[return-value]  # check_visible raised if it was None
+
+
+def _view(uow: UnitOfWork, found: ProjectToMove) -> ProjectView:
+    project = found.project
+    owner = owner_of(uow, project, {project.id: found.owner_name}) or OwnerRef("unassigned")
     return ProjectView(state=project.state, facts=facts_of(project), customer_id=str(project.customer_id),
                        customer_manager_id=str(project.customer_manager_id) if project.customer_manager_id
                        else None, stage_owner=owner)
@@ -54,16 +63,17 @@ def _view(uow: UnitOfWork, project: Any) -> ProjectView:
 def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequest, *,
          if_match: str | None, now: datetime) -> Fired:
     """Fire one transition: decide in the domain, then write the move as one guarded unit of work."""
-    project = visible_project(uow, actor, project_id)
+    found = _to_move(uow, actor, project_id)
+    project = found.project
     check_if_match(if_match, project.version)
     definition = definition_of(project)
     occurred_at = engine.occurred_at(request.occurred_at, project.last_transition_at, now)
     cal = calendar_for(uow, project.region)
-    move = engine.fire(definition, _view(uow, project), request.name, request.input, actor, now=now,
+    move = engine.fire(definition, _view(uow, found), request.name, request.input, actor, now=now,
                        admin_reason=request.admin_reason, today=cal.local(now).date())
 
     target = definition.state(move.to_state)
-    choice = assignment.choose_owner(uow, project, target, request.input.get("assign_to"))
+    choice = assignment.choose_owner(uow, project, target, request.input.get("assign_to"), found.customer_name)
     # One read of the project's stages gives the open one, the visits per state and the next number.
     so_far = uow.projects.stages(project.id)
     previous = next((s for s in so_far if s.left_at is None), None)
@@ -127,7 +137,7 @@ def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequ
         runs = [*runs, uow.clocks.get(follow_up.clock_run_id)]  # just added: from the session, not the database
     uow.projects.flush()
     uow.commit()
-    return Fired(record, details(uow, project, now, runs))
+    return Fired(record, details(uow, project, now, runs, choice.name))
 
 
 @dataclass(frozen=True)
@@ -142,15 +152,15 @@ class Action:
 
 
 def actions(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> tuple[ProjectDetails, list[Action]]:
-    project = visible_project(uow, actor, project_id)
+    found = _to_move(uow, actor, project_id)
+    project = found.project
     definition = definition_of(project)
-    view = _view(uow, project)
+    view = _view(uow, found)
     result = []
     for t in definition.transitions_from(project.state):
         owner = engine.transition_owner(definition, t, view)
         if owner.kind == "customer" and owner.name is None:
-            customer = uow.customers.get(project.customer_id)
-            owner = OwnerRef("customer", owner.id, customer.name if customer else None)
+            owner = OwnerRef("customer", owner.id, found.customer_name)
         reason: str | None = None
         try:
             engine.responsibility(definition, t, view, actor, admin_reason="(checked at firing)")
@@ -161,7 +171,7 @@ def actions(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime)
             reason = "; ".join(guard_reasons)
         result.append(Action(t, engine.possible_destinations(t, view.facts), owner,
                              allowed=reason is None, blocked_reason=reason))
-    return details(uow, project, now), result
+    return details(uow, project, now, owner_name=found.owner_name), result
 
 
 def history(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[TransitionRecord]:

@@ -14,6 +14,7 @@ NAMED_ROLES = {"customer_manager": "customer_manager_id", "project_manager": "pr
 class Candidate:
     staff_id: str
     open_stages: int
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Choice:
     kind: str  # "staff" | "customer" | "unassigned"
     staff_id: str | None
     basis: str  # "explicit" | "named" | "least_loaded" | "customer" | "unassigned"
+    #: The owner's name when it was read while choosing (the answer shows it without reading it again).
+    name: str | None = None
 
 
 def least_loaded(candidates: Sequence[Candidate]) -> Candidate | None:
