@@ -127,7 +127,6 @@ def escalations_check() -> None:
         raised = get_many(uow, result.raised)
     typer.echo(json.dumps({
         "checked_at": result.checked_at.isoformat(), "runs_examined": result.runs_examined,
-        "resolved": result.resolved,
         "raised": [{"id": str(d.row.id), "project": d.project_number, "clock": d.row.clock, "level": d.row.level,
                     "kind": d.row.kind, "recipients": [n for _, n in d.recipients]} for d in raised],
     }, ensure_ascii=False, indent=2))

@@ -47,9 +47,8 @@ def _safely(what: str, step: Callable[[], object]) -> None:
 
 def _sweep(database: Database, at: datetime) -> None:
     result = sweep(database, at)
-    if result.raised or result.resolved:
-        log.info("sweep: %d escalations raised, %d resolved, %d due clock runs read",
-                 len(result.raised), result.resolved, result.runs_examined)
+    if result.raised:
+        log.info("sweep: %d escalations raised, %d due clock runs read", len(result.raised), result.runs_examined)
     purge_expired_keys(database, at)
     sessions.purge(database, at)  # expired sessions, attempt counters that no longer count
 

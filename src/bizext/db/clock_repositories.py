@@ -73,6 +73,27 @@ class ClockRepository(_Repository):
     def get(self, run_id: uuid.UUID) -> ClockRun | None:
         return self.session.get(ClockRun, run_id)
 
+    # Runs read to be stopped are read locked (FOR NO KEY UPDATE on PostgreSQL). A sweep that holds one of
+    # them is waited for, and the row then read is the one it committed, with the level it raised, so the
+    # move sees that there is an escalation to resolve; a sweep that comes second skips the locked run (`due`
+    # skips locked rows) and finds it stopped next time. Read unlocked, a move could stop a run while a sweep
+    # raised a level of it, decide from the older row that nothing was escalated, and leave that escalation
+    # open. SQLite runs one writing transaction at a time, so the two cannot overlap there.
+    def _locked(self, q: Any) -> Any:
+        if self.session.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(key_share=True)
+        return q.execution_options(populate_existing=True)
+
+    def of_project_to_change(self, project_id: uuid.UUID) -> list[ClockRun]:
+        """`of_project`, locked: a move's runs, some of which it stops."""
+        return list(self.session.scalars(self._locked(
+            select(ClockRun).where(ClockRun.project_id == project_id)
+            .order_by(ClockRun.started_at, ClockRun.clock, ClockRun.run))))
+
+    def to_stop(self, run_id: uuid.UUID) -> ClockRun | None:
+        """One run, locked, to be stopped (a question answered, a follow-up closed)."""
+        return self.session.scalar(self._locked(select(ClockRun).where(ClockRun.id == run_id)))
+
     def running_in_region(self, region: str) -> list[ClockRun]:
         return list(self.session.scalars(select(ClockRun).where(
             ClockRun.region == region, ClockRun.stopped_at.is_(None))))
@@ -156,18 +177,6 @@ class EscalationRepository(_Repository):
         return list(self.session.scalars(select(Escalation).where(
             Escalation.stage_occurrence_id == stage_id, Escalation.kind == kind,
             Escalation.status != "resolved")))
-
-    def resolve_where_run_stopped(self, now: datetime) -> int:
-        """Safety net for the sweep: open escalations whose clock run has stopped. Reads open escalations
-        only (by index), never the history of stopped runs."""
-        run_stopped = select(ClockRun.id).where(ClockRun.id == Escalation.clock_run_id,
-                                                ClockRun.stopped_at.is_not(None)).exists()
-        result = self.session.execute(
-            update(Escalation).where(Escalation.status.in_(("open", "acknowledged")), run_stopped)
-            .values(status="resolved", resolved_at=now, resolution="completed_late",
-                    version=Escalation.version + 1)
-            .execution_options(synchronize_session=False))
-        return result.rowcount or 0
 
     def listing(self, *, filters: dict[str, Any], recipient_id: uuid.UUID | None,
                 after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Escalation]:

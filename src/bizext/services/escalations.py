@@ -96,7 +96,6 @@ def _explain(project: Project, row: ClockRun, label: str, level: rules.Escalatio
 class SweepResult:
     checked_at: datetime
     raised: list[uuid.UUID] = field(default_factory=list)
-    resolved: int = 0
     runs_examined: int = 0
 
 
@@ -124,9 +123,6 @@ def sweep(database: Database, now: datetime, batch: int = SWEEP_BATCH) -> SweepR
             uow.commit()
         if len(rows) < batch:
             break
-    with database.uow(write=True) as uow:
-        result.resolved += uow.escalations.resolve_where_run_stopped(now)
-        uow.commit()
     return result
 
 
@@ -246,9 +242,9 @@ def on_moved(uow: UnitOfWork, project: Project, stopped: list[clocks.Stopped], l
     """A move stopped clocks and left a stage: the escalations of those clocks, and the stage's unassigned
     escalation, are resolved. One read of the project's open escalations (a handful) serves them all, and
     most moves need none: a clock escalation exists only for a run the sweep has escalated (escalated_level ≥ 0),
-    an unassigned escalation only while its stage is unassigned (assigning an owner resolves it). A sweep that
-    commits an escalation of a run this move stops, in between, is caught by the sweep's own safety net
-    (resolve_where_run_stopped)."""
+    an unassigned escalation only while its stage is unassigned (assigning an owner resolves it). The stopped
+    runs were read locked, so a sweep raising a level of one of them has committed before they were read, and
+    their escalated_level says so (ClockRepository.of_project_to_change)."""
     if not any(s.run.escalated_level >= 0 for s in stopped) and (left is None or left.owner_kind != "unassigned"):
         return
     still_open = uow.escalations.open_for_project(project.id)

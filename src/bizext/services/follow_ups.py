@@ -56,7 +56,7 @@ def close(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, channel: str,
     row.satisfaction, row.times_match_records, row.issues, row.comment = (satisfaction, times_match_records,
                                                                           issues, comment)
     definition = definition_of(project)
-    run = uow.clocks.get(row.clock_run_id) if row.clock_run_id else None
+    run = uow.clocks.to_stop(row.clock_run_id) if row.clock_run_id else None
     if run is not None and run.stopped_at is None:
         escalations.on_clocks_stopped(uow, project, [clocks.stop_run(run, definition, cal, now)], now)
     events.record(uow, "follow_up.closed", project=project, actor=actor, occurred_at=now, now=now, data={

@@ -59,7 +59,7 @@ def post(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, body: str, kin
                       data={"message_id": str(message.id), "deadline_at": run.deadline_at.isoformat()})
     elif question is not None and question.answered_at is None:
         question.answered_at = now
-        run = uow.clocks.get(question.clock_run_id) if question.clock_run_id else None
+        run = uow.clocks.to_stop(question.clock_run_id) if question.clock_run_id else None
         if run is not None and run.stopped_at is None:
             stopped = clocks.stop_run(run, definition, cal, now)
             escalations.on_clocks_stopped(uow, project, [stopped], now)

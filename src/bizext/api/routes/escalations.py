@@ -68,4 +68,4 @@ def escalation_check(request: Request, uow: UnitOfWorkDep, actor: CurrentPrincip
     for d in raised:
         ESCALATIONS.labels(str(d.row.level)).inc()
     return idem.respond(200, SweepOut(checked_at=result.checked_at, raised=[EscalationOut.of(d) for d in raised],
-                                      resolved=result.resolved, runs_examined=result.runs_examined))
+                                      runs_examined=result.runs_examined))

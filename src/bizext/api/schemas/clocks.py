@@ -109,7 +109,9 @@ class AcknowledgeIn(Strict):
 class SweepOut(BaseModel):
     checked_at: datetime
     raised: list[EscalationOut]
-    resolved: int = Field(description="escalations resolved by this sweep")
+    resolved: int = Field(0, deprecated=True, description=(
+        "always 0: an escalation is resolved by the transition, answer or follow-up that stops its clock, in "
+        "the same transaction (the sweep no longer looks for ones left open); kept so that clients still parse"))
     runs_examined: int = Field(description="due clock runs read")
 
 
