@@ -3,6 +3,8 @@ the workflow definition through the pure engine (no server, no database)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 from bench import load
@@ -50,3 +52,29 @@ def test_the_load_walks_every_non_rework_stage_of_hv_standard_to_energized_as_ea
 
 def test_the_bench_sets_up_staff_for_every_role_that_owns_an_hv_standard_stage():
     assert stage_roles() == ["customer_manager", "design_reviewer", "inspector", "metering_technician", "planner"]
+
+
+def test_the_paced_schedule_starts_when_every_walker_holds_its_first_project():
+    """Slots count from the moment the last walker is ready, not from before the walkers created their projects
+    (which made the first slots overdue: a start-up lag reported as latency)."""
+    async def scenario() -> tuple[float, float, list[float]]:
+        pacer = load.Pacer(rate=100, walkers=2)
+        first = asyncio.create_task(pacer.ready())
+        await asyncio.sleep(0.2)  # the second walker is still creating its project
+        assert pacer.start is None and not first.done()
+        ready_at = time.perf_counter()
+        await asyncio.gather(first, pacer.ready())
+        return ready_at, pacer.start, [await pacer.slot() for _ in range(3)]  # type: ignore[return-value]
+
+    ready_at, start, dues = asyncio.run(scenario())
+    assert start >= ready_at
+    assert dues == [start, start + 0.01, start + 0.02]
+
+
+def test_the_paced_schedule_does_not_wait_forever_for_a_walker_that_never_gets_a_project():
+    async def scenario() -> float | None:
+        pacer = load.Pacer(rate=10, walkers=3, patience=0.05)
+        await pacer.ready()  # the other two never are
+        return pacer.start
+
+    assert asyncio.run(scenario()) is not None
