@@ -110,7 +110,7 @@ class Reader:
 
 
 def _open_and_authenticate(request: Request, token: str | None, now: datetime) -> Reader:
-    uow = request.app.state.database.uow().__enter__()
+    uow = request.app.state.database.uow(read_only=True).__enter__()
     try:
         return Reader(uow, authenticate(uow, token, request.app.state.settings.admin_token, now=now), now)
     except BaseException as exc:

@@ -262,10 +262,17 @@ def _readable(actor: Actor) -> None:
         raise Forbidden("escalations are for staff and integration clients")
 
 
-def _details(uow: UnitOfWork, rows: list[Escalation]) -> list[EscalationDetails]:
+def _details(uow: UnitOfWork, rows: list[Escalation], numbers: dict[uuid.UUID, str] | None = None
+             ) -> list[EscalationDetails]:
+    """The escalations with their recipients and project numbers (`numbers` when the caller read them)."""
     recipients = uow.escalations.recipients([r.id for r in rows])
-    numbers = uow.projects.numbers(list({r.project_id for r in rows}))  # one read for the page, not one per row
+    if numbers is None:
+        numbers = uow.projects.numbers(list({r.project_id for r in rows}))  # one read for them all
     return [EscalationDetails(r, recipients[r.id], numbers.get(r.project_id)) for r in rows]
+
+
+def _page(uow: UnitOfWork, found: list[tuple[Escalation, str]]) -> list[EscalationDetails]:
+    return _details(uow, [e for e, _ in found], {e.project_id: number for e, number in found})
 
 
 def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object], recipient: str | None,
@@ -278,9 +285,7 @@ def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object], recipi
         recipient_id = uuid.UUID(actor.id)
     elif recipient is not None:
         recipient_id = uuid.UUID(recipient)
-    rows = uow.escalations.listing(filters=filters, recipient_id=recipient_id,
-                                   after=after, limit=limit)
-    return _details(uow, rows)
+    return _page(uow, uow.escalations.listing(filters=filters, recipient_id=recipient_id, after=after, limit=limit))
 
 
 def get(uow: UnitOfWork, actor: Actor, escalation_id: uuid.UUID) -> EscalationDetails:
@@ -325,5 +330,5 @@ def get_many(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[EscalationDetails]:
 def of_project(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[EscalationDetails]:
     _readable(actor)
     project = visible_project(uow, actor, project_id)
-    rows = uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None, after=None, limit=1000)
-    return _details(uow, rows)
+    return _page(uow, uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None, after=None,
+                                              limit=1000))

@@ -40,8 +40,8 @@ def timeline(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> list[Entry
             entries.append(Entry(h.released_at, "hold.released", f"{h.party} hold released",
                                  {"hold_id": str(h.id), "by": h.released_by}))
     if actor.kind != "customer":  # escalations are the utility's internal business
-        for e in uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None, after=None,
-                                         limit=10_000):
+        for e, _ in uow.escalations.listing(filters={"project_id": project.id}, recipient_id=None, after=None,
+                                            limit=10_000):
             data = {"escalation_id": str(e.id), "level": e.level, "kind": e.kind, "clock": e.clock}
             entries.append(Entry(e.raised_at, "escalation.raised", e.explanation, data))
             if e.acknowledged_at:
