@@ -7,22 +7,34 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from bizext.db.models import Counter, Event, IdempotencyKey
 from bizext.db.repositories import CounterRepository, _Repository
 
 EVENTS_COUNTER = "events"
+_EVENTS = Event.__table__
+_EVENT_COLUMNS = frozenset(_EVENTS.c.keys())
 
 
 class EventRepository(_Repository):
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
         """Number and insert events. The counter row stays locked until this transaction commits, so no
-        event with a smaller sequence can become visible after one with a larger sequence."""
-        last = CounterRepository(self.session).next(EVENTS_COUNTER, len(rows))
-        first = last - len(rows) + 1
-        self.session.execute(insert(Event), [
-            {"id": uuid.uuid4(), "sequence": first + i, **row} for i, row in enumerate(rows)])
+        event with a smaller sequence can become visible after one with a larger sequence.
+
+        Every concurrent writer of events queues for that lock, so as little as possible happens while it is
+        held: the rows are built before it is taken, and inserted with Core on the table rather than through
+        the ORM's bulk path (profiled under the transition load: a quarter of a transition's time in the
+        service was spent waiting for this counter)."""
+        values = []
+        for row in rows:
+            unknown = set(row) - _EVENT_COLUMNS
+            assert not unknown, f"not columns of events: {unknown}"
+            values.append({column: row.get(column) for column in _EVENT_COLUMNS} | {"id": uuid.uuid4()})
+        last = CounterRepository(self.session).next(EVENTS_COUNTER, len(values))
+        for i, value in enumerate(values):
+            value["sequence"] = last - len(values) + 1 + i
+        self.session.execute(_EVENTS.insert(), values)
 
     def after(self, sequence: int, *, limit: int, project_id: uuid.UUID | None = None,
               customer_id: uuid.UUID | None = None, types: Sequence[str] | None = None,
