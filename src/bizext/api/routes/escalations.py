@@ -8,6 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from bizext.api.answers import json_answer
 from bizext.api.deps import CurrentPrincipal, Cursor, IfMatch, Limit, Now, ReadDep, RefuseNul, UnitOfWorkDep, after
 from bizext.api.idempotency import Idempotent
 from bizext.api.observability import ESCALATIONS, SWEEP_SECONDS
@@ -31,14 +32,14 @@ async def list_escalations(
     recipient_id: str | None = Query(None, pattern=r"^(me|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$",
                                      description="a staff id, or `me`"),
     cursor: Cursor = None, limit: Limit = 50,
-) -> Page[EscalationOut]:
+) -> Response:
     filters = {"status": status, "level": level, "kind": kind, "project_id": project_id}
     start = after(cursor)
 
-    def page(uow: UnitOfWork, actor: Actor, now: datetime) -> Page[EscalationOut]:
+    def page(uow: UnitOfWork, actor: Actor, now: datetime) -> Response:
         rows = escalations.listing(uow, actor, filters=filters, recipient=recipient_id, after=start, limit=limit)
         nxt = encode_cursor(rows[-1].row.raised_at, rows[-1].row.id) if len(rows) == limit else None
-        return Page[EscalationOut].model_construct(items=[EscalationOut.of(d) for d in rows], next_cursor=nxt)
+        return json_answer({"items": [EscalationOut.document(d) for d in rows], "next_cursor": nxt})
 
     return await read(page)
 

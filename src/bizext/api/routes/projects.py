@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from bizext.api.answers import json_answer
 from bizext.api.deps import (
     CurrentPrincipal,
     Cursor,
@@ -67,24 +68,26 @@ async def list_projects(read: ReadDep,
                         customer_id: uuid.UUID | None = None,
                         region: str | None = Query(None, max_length=100),
                         workflow: str | None = Query(None, max_length=50),
-                        cursor: Cursor = None, limit: Limit = 50) -> Page[ProjectOut]:
+                        cursor: Cursor = None, limit: Limit = 50) -> Response:
     filters = {"state": state, "owner_staff_id": owner_id, "customer_id": customer_id, "region": region,
                "workflow_key": workflow}
     start = after(cursor)
 
-    def page(uow: UnitOfWork, actor: Actor, now: datetime) -> Page[ProjectOut]:
+    def page(uow: UnitOfWork, actor: Actor, now: datetime) -> Response:
         rows = projects.listing(uow, actor, filters=filters, after=start, limit=limit, now=now)
         nxt = encode_cursor(rows[-1].project.created_at, rows[-1].project.id) if len(rows) == limit else None
-        return Page[ProjectOut].model_construct(items=[ProjectOut.of(d) for d in rows], next_cursor=nxt)
+        return json_answer({"items": [ProjectOut.document(d) for d in rows], "next_cursor": nxt})
 
     return await read(page)
 
 
 @router.get("/{project_id}", response_model=ProjectOut, responses=documented(404, 422))
-async def get_project(project_id: uuid.UUID, read: ReadDep, response: Response) -> ProjectOut:
-    out = await read(lambda uow, actor, now: ProjectOut.of(projects.get(uow, actor, project_id, now)))
-    _etag(response, out.version)
-    return out
+async def get_project(project_id: uuid.UUID, read: ReadDep) -> Response:
+    def one(uow: UnitOfWork, actor: Actor, now: datetime) -> Response:
+        d = projects.get(uow, actor, project_id, now)
+        return json_answer(ProjectOut.document(d), {"ETag": f'"{d.project.version}"'})
+
+    return await read(one)
 
 
 @router.get("/{project_id}/actions", response_model=ActionsOut, responses=documented(404, 422),

@@ -29,14 +29,18 @@ class ClockOut(BaseModel):
     stopped_at: datetime | None
     met: bool | None = Field(description="once stopped: whether it stopped by its deadline")
 
+    @staticmethod
+    def document(v: ClockView) -> dict[str, Any]:
+        """The answer as plain values in the fields' order (see bizext.api.answers)."""
+        r, s = v.row, v.standing
+        return {"id": r.id, "name": r.clock, "label": {"zh": v.label["zh"], "en": v.label["en"]}, "run": r.run,
+                "limit": r.limit_days, "started_at": r.started_at, "deadline_at": s.deadline_at,
+                "status": s.status, "due": s.due, "remaining": s.remaining, "elapsed": s.elapsed,
+                "paused": r.paused_seconds, "stopped_at": r.stopped_at, "met": s.met}
+
     @classmethod
     def of(cls, v: ClockView) -> ClockOut:
-        r, s = v.row, v.standing
-        # Unvalidated, like ProjectOut.of: a stored run and the domain's standing of it.
-        return cls.model_construct(
-            id=r.id, name=r.clock, label=Label.model_construct(**v.label), run=r.run, limit=r.limit_days,
-            started_at=r.started_at, deadline_at=s.deadline_at, status=s.status, due=s.due, remaining=s.remaining,
-            elapsed=s.elapsed, paused=r.paused_seconds, stopped_at=r.stopped_at, met=s.met)
+        return cls.model_validate(cls.document(v))
 
 
 class HoldIn(Strict):
@@ -89,17 +93,21 @@ class EscalationOut(BaseModel):
     resolution: str | None
     version: int
 
+    @staticmethod
+    def document(d: EscalationDetails) -> dict[str, Any]:
+        """The answer as plain values in the fields' order (see bizext.api.answers)."""
+        r = d.row
+        return {"id": r.id, "project_id": r.project_id, "project_number": d.project_number,
+                "stage_occurrence_id": r.stage_occurrence_id, "clock_run_id": r.clock_run_id, "clock": r.clock,
+                "level": r.level, "kind": r.kind, "deadline_at": r.deadline_at, "raised_at": r.raised_at,
+                "explanation": r.explanation,
+                "recipients": [{"kind": "staff", "id": str(i), "name": n} for i, n in d.recipients],
+                "status": r.status, "acknowledged_at": r.acknowledged_at, "acknowledged_by": r.acknowledged_by,
+                "note": r.note, "resolved_at": r.resolved_at, "resolution": r.resolution, "version": r.version}
+
     @classmethod
     def of(cls, d: EscalationDetails) -> EscalationOut:
-        r = d.row
-        # Unvalidated, like ProjectOut.of: a stored escalation and its recipients' stored names.
-        return cls.model_construct(
-            id=r.id, project_id=r.project_id, project_number=d.project_number,
-            stage_occurrence_id=r.stage_occurrence_id, clock_run_id=r.clock_run_id, clock=r.clock, level=r.level,
-            kind=r.kind, deadline_at=r.deadline_at, raised_at=r.raised_at, explanation=r.explanation,
-            recipients=[Owner.model_construct(kind="staff", id=str(i), name=n) for i, n in d.recipients],
-            status=r.status, acknowledged_at=r.acknowledged_at, acknowledged_by=r.acknowledged_by, note=r.note,
-            resolved_at=r.resolved_at, resolution=r.resolution, version=r.version)
+        return cls.model_validate(cls.document(d))
 
 
 class AcknowledgeIn(Strict):
