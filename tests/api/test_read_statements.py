@@ -1,8 +1,8 @@
 """The busiest reads stay cheap (issue 6): `GET /v1/projects/{id}`, an owner's work list and a recipient's open
 escalations each send a bounded number of statements whatever the page holds (authentication, with the staff
 member's roles, is one; a project's owner comes with the project; a page's clock runs, its calendar overrides,
-its escalations' recipients one, their project numbers joined to the page), and their answers, built without validation
-(`model_construct`), are exactly what validating them would give."""
+its escalations' recipients one, their project numbers joined to the page), and their answers, sent as plain
+values without building the response models (bizext.api.answers), are exactly what the models would give."""
 
 from __future__ import annotations
 

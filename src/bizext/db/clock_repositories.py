@@ -60,9 +60,11 @@ class ClockRepository(_Repository):
         return list(self.session.scalars(select(ClockRun).where(
             ClockRun.project_id == project_id, ClockRun.stopped_at.is_(None)).order_by(ClockRun.started_at)))
 
-    def of_project(self, project_id: uuid.UUID) -> list[ClockRun]:
-        return list(self.session.scalars(select(ClockRun).where(ClockRun.project_id == project_id)
-                                         .order_by(ClockRun.started_at, ClockRun.clock, ClockRun.run)))
+    def of_project(self, project_id: uuid.UUID, *, to_change: bool = False) -> list[ClockRun]:
+        """The project's clock runs, oldest first; `to_change`: locked, for a move that stops some (`_locked`)."""
+        q = (select(ClockRun).where(ClockRun.project_id == project_id)
+             .order_by(ClockRun.started_at, ClockRun.clock, ClockRun.run))
+        return list(self.session.scalars(self._locked(q) if to_change else q))
 
     def of_projects(self, project_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ClockRun]]:
         result: dict[uuid.UUID, list[ClockRun]] = {}
@@ -84,12 +86,6 @@ class ClockRepository(_Repository):
         if self.session.get_bind().dialect.name == "postgresql":
             q = q.with_for_update(key_share=True)
         return q.execution_options(populate_existing=True)
-
-    def of_project_to_change(self, project_id: uuid.UUID) -> list[ClockRun]:
-        """`of_project`, locked: a move's runs, some of which it stops."""
-        return list(self.session.scalars(self._locked(
-            select(ClockRun).where(ClockRun.project_id == project_id)
-            .order_by(ClockRun.started_at, ClockRun.clock, ClockRun.run))))
 
     def to_stop(self, run_id: uuid.UUID) -> ClockRun | None:
         """One run, locked, to be stopped (a question answered, a follow-up closed)."""

@@ -28,8 +28,8 @@ class EventRepository(_Repository):
         service was spent waiting for this counter)."""
         values = []
         for row in rows:
-            unknown = set(row) - _EVENT_COLUMNS
-            assert not unknown, f"not columns of events: {unknown}"
+            if unknown := set(row) - _EVENT_COLUMNS:
+                raise ValueError(f"not columns of events: {sorted(unknown)}")
             values.append({column: row.get(column) for column in _EVENT_COLUMNS} | {"id": uuid.uuid4()})
         last = CounterRepository(self.session).next(EVENTS_COUNTER, len(values))
         for i, value in enumerate(values):

@@ -112,9 +112,6 @@ class StaffRepository(_Repository):
         for role in sorted(set(roles) - set(held)):
             self.session.add(StaffRole(staff_id=staff_id, role=role))
 
-    def role_of(self, staff_id: uuid.UUID, role: str) -> StaffRole | None:
-        return self.session.get(StaffRole, (staff_id, role))
-
     def standing(self, staff_id: uuid.UUID, role: str) -> Standing | None:
         """What deciding whether a staff member may own a `role` stage needs, in one statement of plain
         values (every transition into a named person's stage asks)."""
@@ -242,24 +239,11 @@ class CounterRepository(_Repository):
         return value
 
 
-def _projects_with_owner_name() -> Any:
-    """Projects, each with its current owner's name: the staff member's for a staff stage, the customer's for a
-    customer stage. Built once: building the joins and the CASE anew for every read cost more than running it."""
-    owner_staff, owner_customer = aliased(Staff), aliased(Customer)
-    name = case((Project.owner_kind == "staff", owner_staff.name),
-                (Project.owner_kind == "customer", owner_customer.name), else_=None)
-    return (select(Project, name.label("owner_name"))
-            .outerjoin(owner_staff, and_(Project.owner_kind == "staff", owner_staff.id == Project.owner_staff_id))
-            .outerjoin(owner_customer, and_(Project.owner_kind == "customer",
-                                            owner_customer.id == Project.customer_id)))
-
-
-_WITH_OWNER_NAME = _projects_with_owner_name()
 
 
 @dataclass(frozen=True)
-class ProjectToMove:
-    """A project about to be moved, with the names a move shows: its stage owner's and its customer's."""
+class ProjectWithNames:
+    """A project with the names its answers and moves show: its staff stage owner's and its customer's."""
 
     project: Project
     staff_owner_name: str | None  # when a staff member owns the current stage
@@ -267,17 +251,21 @@ class ProjectToMove:
 
     @property
     def owner_name(self) -> str | None:
-        return self.customer_name if self.project.owner_kind == "customer" else self.staff_owner_name
+        """The current owner's name: the staff member's for a staff stage, the customer's for a customer stage."""
+        if self.project.owner_kind == "customer":
+            return self.customer_name
+        return self.staff_owner_name if self.project.owner_kind == "staff" else None
 
 
-def _project_to_move() -> Any:
+def _projects_with_names() -> Any:
+    """Built once: building the joins anew for every read cost more than running them."""
     owner_staff = aliased(Staff)
     return (select(Project, owner_staff.name.label("staff_owner_name"), Customer.name.label("customer_name"))
             .outerjoin(owner_staff, and_(Project.owner_kind == "staff", owner_staff.id == Project.owner_staff_id))
             .outerjoin(Customer, Customer.id == Project.customer_id))
 
 
-_TO_MOVE = _project_to_move()
+_WITH_NAMES = _projects_with_names()
 
 
 def _pg_insert_ignore(name: str) -> Any:
@@ -290,26 +278,20 @@ class ProjectRepository(_Repository):
     def get(self, project_id: uuid.UUID) -> Project | None:
         return self.session.get(Project, project_id)
 
-    def get_with_owner_name(self, project_id: uuid.UUID) -> tuple[Project, str | None] | None:
-        """The project and the name of its current owner (a staff member or the customer), in one statement."""
-        found = self.session.execute(_WITH_OWNER_NAME.where(Project.id == project_id)).first()
-        return (found[0], found[1]) if found is not None else None
+    def with_names(self, project_id: uuid.UUID) -> ProjectWithNames | None:
+        """The project with its owner's and its customer's names, in one statement."""
+        found = self.session.execute(_WITH_NAMES.where(Project.id == project_id)).first()
+        return ProjectWithNames(*found) if found is not None else None
 
-    def to_move(self, project_id: uuid.UUID) -> ProjectToMove | None:
-        """The project with its owner's and its customer's names, in one statement: firing a transition needs
-        all three (who may act, who owns the next stage, what the answer shows)."""
-        found = self.session.execute(_TO_MOVE.where(Project.id == project_id)).first()
-        return ProjectToMove(found[0], found[1], found[2]) if found is not None else None
-
-    def list_with_owner_names(self, *, filters: dict[str, Any], after: tuple[datetime, uuid.UUID] | None,
-                              limit: int) -> list[tuple[Project, str | None]]:
-        """A page of `list`, each project with its current owner's name, in one statement."""
-        q = _WITH_OWNER_NAME
+    def list_with_names(self, *, filters: dict[str, Any], after: tuple[datetime, uuid.UUID] | None,
+                        limit: int) -> list[ProjectWithNames]:
+        """A page of `list`, each project with its owner's and its customer's names, in one statement."""
+        q = _WITH_NAMES
         for column, value in filters.items():
             if value is not None:
                 q = q.where(getattr(Project, column) == value)
-        return [(p, name) for p, name in self.session.execute(_keyset(q, Project, after, descending=True)
-                                                              .limit(limit))]
+        return [ProjectWithNames(*row) for row in self.session.execute(_keyset(q, Project, after, descending=True)
+                                                                       .limit(limit))]
 
     def numbers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Project numbers by id (plain rows: a page of escalations shows a number, not a project)."""

@@ -87,8 +87,8 @@ def on_move(uow: UnitOfWork, project: Project, definition: WorkflowDefinition, c
     # Only the workflow's own clocks move with the workflow; service clocks (questions, follow-up) run apart.
     workflow_clocks = {c.name for c in definition.clocks}
     # A new project has no runs yet; a moving one's runs are read once, for what runs and how many ran
-    # (locked: see ClockRepository.of_project_to_change).
-    rows = uow.clocks.of_project_to_change(project.id) if from_state else []
+    # (locked: see ClockRepository._locked).
+    rows = uow.clocks.of_project(project.id, to_change=True) if from_state else []
     running = [r for r in rows if r.stopped_at is None and r.clock in workflow_clocks]
     stopped = []
     for row in running:

@@ -244,7 +244,7 @@ def on_moved(uow: UnitOfWork, project: Project, stopped: list[clocks.Stopped], l
     most moves need none: a clock escalation exists only for a run the sweep has escalated (escalated_level ≥ 0),
     an unassigned escalation only while its stage is unassigned (assigning an owner resolves it). The stopped
     runs were read locked, so a sweep raising a level of one of them has committed before they were read, and
-    their escalated_level says so (ClockRepository.of_project_to_change)."""
+    their escalated_level says so (ClockRepository._locked)."""
     if not any(s.run.escalated_level >= 0 for s in stopped) and (left is None or left.owner_kind != "unassigned"):
         return
     still_open = uow.escalations.open_for_project(project.id)

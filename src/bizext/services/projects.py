@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bizext.db.models import ClockRun, Project, StageOccurrence
-from bizext.db.repositories import Conflict, StaleVersion
+from bizext.db.repositories import Conflict, ProjectWithNames, StaleVersion
 from bizext.db.session import UnitOfWork
 from bizext.services import assignment, clocks, escalations, events
 from bizext.services.calendars import calendar_for
@@ -192,11 +192,17 @@ def create(uow: UnitOfWork, actor: Actor, data: NewProject, now: datetime) -> Pr
     return details(uow, project, now, changes.runs, choice.name)
 
 
-def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> ProjectDetails:
+def visible_with_names(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> ProjectWithNames:
+    """`visible_project`, with the names its answer shows read in the same statement."""
     check_can_read_projects(actor)
-    project, owner_name = uow.projects.get_with_owner_name(project_id) or (None, None)
-    return details_many(uow, [check_visible(actor, project_id, project)], now,
-                        owner_names={project_id: owner_name})[0]
+    found = uow.projects.with_names(project_id)
+    check_visible(actor, project_id, found.project if found else None)
+    return found  # type: ignore[return-value]  # check_visible raised if it was None
+
+
+def get(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> ProjectDetails:
+    found = visible_with_names(uow, actor, project_id)
+    return details(uow, found.project, now, owner_name=found.owner_name)
 
 
 def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object],
@@ -214,8 +220,9 @@ def listing(uow: UnitOfWork, actor: Actor, *, filters: dict[str, object],
         if requested is not None and str(requested) != actor.customer_id:
             return []
         filters = {**filters, "customer_id": uuid.UUID(actor.customer_id)}  # type: ignore[arg-type]
-    found = uow.projects.list_with_owner_names(filters=filters, after=after, limit=limit)
-    return details_many(uow, [p for p, _ in found], now, owner_names={p.id: name for p, name in found})
+    found = uow.projects.list_with_names(filters=filters, after=after, limit=limit)
+    return details_many(uow, [f.project for f in found], now,
+                        owner_names={f.project.id: f.owner_name for f in found})
 
 
 def reassign(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, *, staff_id: uuid.UUID, reason: str,

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from bizext.db.models import Assignment, StageOccurrence, TransitionRecord
-from bizext.db.repositories import ProjectToMove, StaleVersion
+from bizext.db.repositories import ProjectWithNames, StaleVersion
 from bizext.db.session import UnitOfWork
 from bizext.services import assignment, clocks, escalations, events, follow_ups
 from bizext.services.calendars import calendar_for
 from bizext.services.errors import ConcurrentModification
-from bizext.services.principals import check_can_read_projects, check_visible, visible_project
+from bizext.services.principals import visible_project
 from bizext.services.projects import (
     ProjectDetails,
     definition_of,
@@ -22,6 +22,7 @@ from bizext.services.projects import (
     facts_of,
     owner_of,
     record_owner_event,
+    visible_with_names,
 )
 from bizext.services.preconditions import check_if_match
 from bizext.workflow import engine
@@ -44,15 +45,7 @@ class Fired:
     project: ProjectDetails
 
 
-def _to_move(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID) -> ProjectToMove:
-    """The project, if the caller may see it, with the names a move needs (see `visible_project`)."""
-    check_can_read_projects(actor)
-    found = uow.projects.to_move(project_id)
-    check_visible(actor, project_id, found.project if found else None)
-    return found  # type: ignore[return-value]  # check_visible raised if it was None
-
-
-def _view(uow: UnitOfWork, found: ProjectToMove) -> ProjectView:
+def _view(uow: UnitOfWork, found: ProjectWithNames) -> ProjectView:
     project = found.project
     owner = owner_of(uow, project, {project.id: found.owner_name}) or OwnerRef("unassigned")
     return ProjectView(state=project.state, facts=facts_of(project), customer_id=str(project.customer_id),
@@ -63,7 +56,7 @@ def _view(uow: UnitOfWork, found: ProjectToMove) -> ProjectView:
 def fire(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, request: FireRequest, *,
          if_match: str | None, now: datetime) -> Fired:
     """Fire one transition: decide in the domain, then write the move as one guarded unit of work."""
-    found = _to_move(uow, actor, project_id)
+    found = visible_with_names(uow, actor, project_id)
     project = found.project
     check_if_match(if_match, project.version)
     definition = definition_of(project)
@@ -152,7 +145,7 @@ class Action:
 
 
 def actions(uow: UnitOfWork, actor: Actor, project_id: uuid.UUID, now: datetime) -> tuple[ProjectDetails, list[Action]]:
-    found = _to_move(uow, actor, project_id)
+    found = visible_with_names(uow, actor, project_id)
     project = found.project
     definition = definition_of(project)
     view = _view(uow, found)
