@@ -216,6 +216,8 @@ def test_the_served_app_keeps_what_startup_built_out_of_the_collector(monkeypatc
     monkeypatch.setattr("bizext.logs.configure_json_logging", lambda: None)  # the test run's logging stays
     assert _invoke(runner, ["serve", "--no-worker"], sqlite_url).exit_code == 0
     assert served == [("bizext.api.app:create_served_app", served[0][1])] and served[0][1]["factory"] is True
+    # the C loop and parser by name (uvicorn's "auto" would fall back to asyncio and h11 without a word)
+    assert (served[0][1]["loop"], served[0][1]["http"]) == ("uvloop", "httptools")
 
     monkeypatch.setenv("BIZEXT_DATABASE_URL", sqlite_url)
     gc.unfreeze()

@@ -67,8 +67,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     typer.echo(f"bizext on http://{host}:{port}  (interactive docs: http://{host}:{port}/docs)")
     _keep_tcp_nodelay_with_workers(uvicorn)
     # log_config=None keeps the JSON logging set up above (one object per line, with the request id).
+    # uvloop and httptools by name, not uvicorn's "auto": without them a transition costs 15-25 % more server
+    # CPU (measured, docs/performance.md), and a missing package should fail here, not slow down silently.
     uvicorn.run("bizext.api.app:create_served_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", log_config=None)
+                log_level="info", log_config=None, loop="uvloop", http="httptools")
 
 
 def tcp_listener(sock):  # type: ignore[no-untyped-def]
