@@ -1,12 +1,13 @@
 """Events are numbered from the counter in the order given, with no gaps, on both databases — also on the
-counter's first use and for more rows than one numbered insert takes (PostgreSQL inserts in chunks)."""
+counter's first use, and on both of PostgreSQL's paths: a move's few events in one statement with the counter's
+bump, a bulk operation's many in the bump and a bulk insert."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from bizext.db.event_repositories import _CHUNK, EVENTS_COUNTER
+from bizext.db.event_repositories import _ONE_STATEMENT_ROWS, EVENTS_COUNTER
 from bizext.db.models import Counter
 from bizext.db.session import Database
 
@@ -19,12 +20,13 @@ def _rows(n: int, batch: str) -> list[dict[str, Any]]:
 
 
 def test_rows_are_numbered_in_order_from_the_first_use_of_the_counter_on(db: Database) -> None:
-    sizes = {"first use": 1, "a move's": 5, "more than one chunk": 2 * _CHUNK + 3, "exactly a chunk": _CHUNK}
+    sizes = {"first use": 1, "a move's": 5, "a bulk operation's": 2 * _ONE_STATEMENT_ROWS + 3,
+             "the most in one statement": _ONE_STATEMENT_ROWS, "then one more": 1}
     with db.uow(write=True) as uow:
         assert uow.session.get(Counter, EVENTS_COUNTER) is None
         uow.events.append(_rows(sizes["first use"], "first use"))
         uow.commit()
-    for batch in ("a move's", "more than one chunk", "exactly a chunk"):
+    for batch in ("a move's", "a bulk operation's", "the most in one statement", "then one more"):
         with db.uow(write=True) as uow:
             uow.events.append(_rows(sizes[batch], batch))
             uow.commit()
@@ -45,7 +47,7 @@ def test_a_rolled_back_append_leaves_neither_rows_nor_a_used_number(db: Database
         uow.events.append(_rows(3, "kept"))
         uow.commit()
     with db.uow(write=True) as uow:
-        uow.events.append(_rows(_CHUNK + 1, "rolled back"))
+        uow.events.append(_rows(_ONE_STATEMENT_ROWS + 1, "rolled back"))
         uow.flush()
     with db.uow(write=True) as uow:
         uow.events.append(_rows(1, "after"))
@@ -53,3 +55,11 @@ def test_a_rolled_back_append_leaves_neither_rows_nor_a_used_number(db: Database
     with db.uow() as uow:
         events = uow.events.after(0, limit=100)
     assert [(e.sequence, e.data["batch"]) for e in events] == [(1, "kept"), (2, "kept"), (3, "kept"), (4, "after")]
+
+
+def test_a_bulk_append_on_a_counter_never_used_numbers_from_one(db: Database) -> None:
+    with db.uow(write=True) as uow:
+        uow.events.append(_rows(_ONE_STATEMENT_ROWS + 2, "bulk first"))
+        uow.commit()
+    with db.uow() as uow:
+        assert [e.sequence for e in uow.events.after(0, limit=100)] == list(range(1, _ONE_STATEMENT_ROWS + 3))

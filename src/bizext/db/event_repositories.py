@@ -27,20 +27,19 @@ class EventRepository(_Repository):
         Every concurrent writer of events queues for that lock, so as little as possible happens while it is
         held: the rows are built before it is taken, and inserted with Core on the table rather than through
         the ORM's bulk path (profiled under the transition load: a quarter of a transition's time in the
-        service was spent waiting for this counter). On PostgreSQL the bump and the insert are one statement,
-        so the lock is held for two round trips (it and COMMIT), not three."""
+        service was spent waiting for this counter). On PostgreSQL a move's few events are numbered and
+        inserted in one statement with the bump, so the lock is held for two round trips (it and COMMIT), not
+        three; a bulk operation's many (a sweep's) take the bump and one bulk insert, as on SQLite."""
         values = []
         for row in rows:
             if unknown := set(row) - _EVENT_COLUMNS:
                 raise ValueError(f"not columns of events: {sorted(unknown)}")
             values.append({column: row.get(column) for column in _EVENT_COLUMNS} | {"id": uuid.uuid4()})
-        if self.session.get_bind().dialect.name == "postgresql":
-            for start in range(0, len(values), _CHUNK):
-                chunk = values[start:start + _CHUNK]
-                insert, params = _numbered_insert(len(chunk)), _numbered_params(chunk)
-                if self.session.execute(insert, params).rowcount == 0:  # first use of the counter
-                    CounterRepository(self.session).next(EVENTS_COUNTER, 0)
-                    self.session.execute(insert, params)
+        if len(values) <= _ONE_STATEMENT_ROWS and self.session.get_bind().dialect.name == "postgresql":
+            insert, params = _numbered_insert(len(values)), _numbered_params(values)
+            if self.session.execute(insert, params).rowcount == 0:  # first use of the counter
+                CounterRepository(self.session).next(EVENTS_COUNTER, 0)
+                self.session.execute(insert, params)
             return
         last = CounterRepository(self.session).next(EVENTS_COUNTER, len(values))
         for i, value in enumerate(values):
@@ -66,9 +65,9 @@ class EventRepository(_Repository):
 
 
 _ROW_COLUMNS = [c for c in _EVENTS.c if c.name != "sequence"]
-#: Rows per numbered insert: a move writes two to six events; a bulk operation's events go in chunks, so only
-#: _CHUNK statements are ever built and none nears PostgreSQL's limit on parameters.
-_CHUNK = 16
+#: At most this many events go in one numbered insert: a move writes two to six. Only this many statements are
+#: ever built, and none nears PostgreSQL's limit on parameters; more rows take the bump and a bulk insert.
+_ONE_STATEMENT_ROWS = 16
 
 
 @functools.cache
