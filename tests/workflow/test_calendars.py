@@ -263,3 +263,21 @@ def test_escalation_levels_move_out_with_finished_pauses():
     run = Run(started_at=TUE_29_SEP_2026_10AM_SHANGHAI, limit_days=5, warning_days=1, paused_seconds=2 * DAY)
     level1 = default_levels(5, 1)[1]
     assert level_due_at(CAL, run, level1) == run_deadline(CAL, run) == shanghai_midnight(date(2026, 10, 15))
+
+
+@PROPERTIES
+@given(start=whole_second_instants, limit=limits, paused=working_time,
+       pause_start=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+       now=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=80)), paused_run=st.booleans())
+def test_a_standings_deadline_is_the_run_deadline_from_its_start_day_and_all_working_time_paused(
+        start, limit, paused, pause_start, now, paused_run):
+    """`standing` works the counting start out once and hands it on; what it answers is still the deadline
+    spelled out from the start: the limit's working days after the start day, moved out by the finished pauses
+    and, for a paused run, the working time paused so far."""
+    since = start + pause_start if paused_run else None
+    at = max(start + now, since) if since else start + now
+    run = Run(started_at=start, limit_days=limit, warning_days=1, paused_seconds=paused, paused_since=since)
+    so_far = CAL.working_seconds(max(since, CAL.counting_start(start)), at) if since else 0
+    expected = CAL.deadline(start, limit, paused + so_far)
+    assert standing(CAL, run, at).deadline_at == run_deadline(CAL, run, at) == expected
+    assert CAL.deadline_from(CAL.counting_start(start), limit, paused) == CAL.deadline(start, limit, paused)

@@ -250,4 +250,8 @@ class WorkingCalendar:
 
     def deadline(self, started_at: datetime, limit_days: int, paused_seconds: float = 0) -> datetime:
         """24:00 of the N-th working day after the start day, moved out by the working time paused."""
-        return self.add_working_seconds(self.counting_start(started_at), limit_days * DAY + paused_seconds)
+        return self.deadline_from(self.counting_start(started_at), limit_days, paused_seconds)
+
+    def deadline_from(self, counting_start: datetime, limit_days: int, paused_seconds: float = 0) -> datetime:
+        """The same, from the counting start already worked out (`counting_start(started_at)`)."""
+        return self.add_working_seconds(counting_start, limit_days * DAY + paused_seconds)

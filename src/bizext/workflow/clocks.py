@@ -121,17 +121,23 @@ class Standing:
     met: bool | None  # once stopped
 
 
-def paused_working_time(cal: WorkingCalendar, run: Run, pause_start: datetime, pause_end: datetime) -> int:
-    """Working time a pause covered; the start day never counts, so neither does a pause within it."""
-    return cal.working_seconds(max(pause_start, cal.counting_start(run.started_at)), pause_end)
+def paused_working_time(cal: WorkingCalendar, run: Run, pause_start: datetime, pause_end: datetime,
+                        counting_from: datetime | None = None) -> int:
+    """Working time a pause covered; the start day never counts, so neither does a pause within it.
+    `counting_from`: the run's counting start, when the caller has it already."""
+    counting_from = counting_from or cal.counting_start(run.started_at)
+    return cal.working_seconds(max(pause_start, counting_from), pause_end)
 
 
-def deadline(cal: WorkingCalendar, run: Run, now: datetime | None = None) -> datetime:
-    """The deadline; for a paused run, where it would be if the run resumed at `now`."""
+def deadline(cal: WorkingCalendar, run: Run, now: datetime | None = None,
+             counting_from: datetime | None = None) -> datetime:
+    """The deadline; for a paused run, where it would be if the run resumed at `now`.
+    `counting_from`: the run's counting start, when the caller has it already."""
+    counting_from = counting_from or cal.counting_start(run.started_at)
     paused = run.paused_seconds
     if run.paused_since is not None and now is not None:
-        paused += paused_working_time(cal, run, run.paused_since, now)
-    return cal.deadline(run.started_at, run.limit_days, paused)
+        paused += paused_working_time(cal, run, run.paused_since, now, counting_from)
+    return cal.deadline_from(counting_from, run.limit_days, paused)
 
 
 def level_due_at(cal: WorkingCalendar, run: Run, level: EscalationLevel) -> datetime:
@@ -140,11 +146,13 @@ def level_due_at(cal: WorkingCalendar, run: Run, level: EscalationLevel) -> date
 
 
 def standing(cal: WorkingCalendar, run: Run, now: datetime) -> Standing:
+    # The counting start is worked out once: every work list computes a standing per clock on its page.
+    counting_from = cal.counting_start(run.started_at)
     end = min(x for x in (now, run.paused_since, run.stopped_at) if x is not None)
-    elapsed = max(0, cal.working_seconds(cal.counting_start(run.started_at), end) - run.paused_seconds)
+    elapsed = max(0, cal.working_seconds(counting_from, end) - run.paused_seconds)
     limit = run.limit_days * DAY
     remaining = limit - elapsed
-    due_at = deadline(cal, run, now if run.stopped_at is None else None)
+    due_at = deadline(cal, run, now if run.stopped_at is None else None, counting_from)
     if run.stopped_at is not None:
         status, met = "stopped", run.stopped_at <= due_at
     else:
