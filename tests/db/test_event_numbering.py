@@ -19,7 +19,7 @@ def _rows(n: int, batch: str) -> list[dict[str, Any]]:
              "data": {"batch": batch, "position": i, "text": "含: 'quotes' and :colons"}} for i in range(n)]
 
 
-def test_rows_are_numbered_in_order_from_the_first_use_of_the_counter_on(db: Database) -> None:
+def test_rows_are_numbered_in_order_without_gaps_from_the_counters_first_use_on_both_paths(db: Database) -> None:
     sizes = {"first use": 1, "a move's": 5, "a bulk operation's": 2 * _ONE_STATEMENT_ROWS + 3,
              "the most in one statement": _ONE_STATEMENT_ROWS, "then one more": 1}
     with db.uow(write=True) as uow:

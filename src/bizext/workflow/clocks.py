@@ -125,7 +125,8 @@ def paused_working_time(cal: WorkingCalendar, run: Run, pause_start: datetime, p
                         counting_from: datetime | None = None) -> int:
     """Working time a pause covered; the start day never counts, so neither does a pause within it.
     `counting_from`: the run's counting start, when the caller has it already."""
-    counting_from = counting_from or cal.counting_start(run.started_at)
+    if counting_from is None:
+        counting_from = cal.counting_start(run.started_at)
     return cal.working_seconds(max(pause_start, counting_from), pause_end)
 
 
@@ -133,7 +134,8 @@ def deadline(cal: WorkingCalendar, run: Run, now: datetime | None = None,
              counting_from: datetime | None = None) -> datetime:
     """The deadline; for a paused run, where it would be if the run resumed at `now`.
     `counting_from`: the run's counting start, when the caller has it already."""
-    counting_from = counting_from or cal.counting_start(run.started_at)
+    if counting_from is None:
+        counting_from = cal.counting_start(run.started_at)
     paused = run.paused_seconds
     if run.paused_since is not None and now is not None:
         paused += paused_working_time(cal, run, run.paused_since, now, counting_from)
